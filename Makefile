@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`.
+# Both create the virtual environment and install the pinned requirements
+# on first use (and again whenever requirements.txt changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-requirements
+PORT ?= 8501
+
+.PHONY: setup index run test test-all lint
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Incremental: embeds only new or changed files, does nothing if none changed.
+index: setup
+	$(BIN)/python -m qa build --docs seeds --index index
+
+run: index
+	$(BIN)/python -m streamlit run app.py --server.headless true --server.port $(PORT) \
+		--browser.gatherUsageStats false
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+# Also the slow suites (full shared collection, benchmarks).
+test-all: setup
+	$(BIN)/python -m pytest -q -m ""
+
+lint: setup
+	$(BIN)/ruff check qa tests app.py

@@ -1,0 +1,35 @@
+"""Cited question answering over inspection reports.
+
+The data flow, one module per step:
+load (load, clean, article) -> segment -> chunk -> embed -> store (dense,
+lexical) -> retrieve -> quote (cite) -> answer; evaluate and cli on top.
+"""
+from __future__ import annotations
+
+from .answer import AnswerSettings, ask
+from .build import BuildReport, build_index
+from .chunk import ChunkSettings
+from .embed import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from .errors import (
+    BuildLocked,
+    IndexDamaged,
+    IndexMismatch,
+    IndexNotBuilt,
+    InvalidQuestion,
+    InvalidQuestionFile,
+    ModelUnavailable,
+    QAError,
+    UnsupportedDocument,
+)
+from .records import Answer, Block, Chunk, Document, Passage, Sentence
+from .retrieve import RetrievalSettings, Retriever
+from .service import open_retriever
+from .store import LoadedIndex, load_index
+
+__all__ = [
+    "DEFAULT_MODEL", "Answer", "AnswerSettings", "Block", "BuildLocked", "BuildReport", "Chunk",
+    "ChunkSettings", "Document", "Embedder", "IndexDamaged", "IndexMismatch", "IndexNotBuilt",
+    "InvalidQuestion", "InvalidQuestionFile", "LoadedIndex", "ModelUnavailable", "Passage", "QAError",
+    "RetrievalSettings", "Retriever", "Sentence", "SentenceTransformerEmbedder", "UnsupportedDocument",
+    "ask", "build_index", "load_index", "open_retriever",
+]

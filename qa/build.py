@@ -1,0 +1,217 @@
+"""Building the index: load -> segment -> chunk -> embed -> store.
+
+Documents whose content hash, model and chunking match the previous build
+reuse its sentence vectors, so a rebuild embeds only new or changed files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import dense, store
+from .chunk import ChunkSettings, chunk_sentences, sentences_of
+from .embed import Embedder
+from .errors import QAError, UnsupportedDocument
+from .gazetteer import load_gazetteer
+from .lexical import LexicalIndex
+from .load import discover, load_document
+from .records import Chunk, Document, Sentence
+
+
+@dataclass
+class BuildReport:
+    index_folder: Path | None = None
+    indexed: list[str] = field(default_factory=list)
+    embedded: list[str] = field(default_factory=list)  # of indexed: newly encoded
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    warnings: list[str] = field(default_factory=list)
+    sentences: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    up_to_date: bool = False  # nothing changed: the live build was kept
+
+    def summary(self) -> str:
+        if self.up_to_date:
+            return f"Index is up to date ({len(self.indexed)} documents): {self.index_folder}"
+        lines = [
+            f"Indexed {len(self.indexed)} documents ({len(self.embedded)} embedded, "
+            f"{len(self.indexed) - len(self.embedded)} reused), {self.sentences} sentences, "
+            f"{self.chunks} chunks in {self.seconds:.1f} s.",
+        ]
+        for name, reason in self.skipped:
+            lines.append(f"Skipped {name}: {reason}")
+        lines += [f"Warning: {w}" for w in self.warnings]
+        if self.index_folder:
+            lines.append(f"Index: {self.index_folder}")
+        return "\n".join(lines)
+
+
+ProgressFn = Callable[[int, int, str], None]
+DEFAULT_CHUNKING = ChunkSettings()
+
+
+def build_index(
+    docs_dirs: list[Path],
+    index_dir: Path,
+    *,
+    embedder: Embedder,
+    settings: ChunkSettings = DEFAULT_CHUNKING,
+    progress: ProgressFn | None = None,
+) -> BuildReport:
+    """Build (or update) the index at `index_dir` from the files in `docs_dirs`."""
+    started = time.perf_counter()
+    report = BuildReport()
+    for d in docs_dirs:
+        if not Path(d).is_dir():
+            raise QAError(f"Documents folder {d} does not exist; pass an existing folder with --docs.")
+    with store.build_lock(index_dir):
+        documents = _load_all(docs_dirs, report, progress)
+        if not documents:
+            raise QAError(
+                "No document could be indexed"
+                + (
+                    ": " + "; ".join(r for _, r in report.skipped[:5])
+                    if report.skipped
+                    else f" (no files in {', '.join(map(str, docs_dirs))})."
+                )
+                + " The previous index, if any, is unchanged."
+            )
+        if _unchanged(index_dir, documents, embedder, settings):
+            report.index_folder = store.current_build(index_dir)
+            report.up_to_date = True
+            report.indexed = [d.source for d in documents]
+            report.seconds = time.perf_counter() - started
+            return report
+        sentences: list[Sentence] = []
+        chunks: list[Chunk] = []
+        for i, doc in enumerate(documents):
+            doc_sentences = sentences_of(doc, i)
+            chunks += chunk_sentences(doc, doc_sentences, len(sentences), settings)
+            sentences += doc_sentences
+        vectors = _embed(documents, sentences, embedder, settings, index_dir, report)
+        lexical = LexicalIndex.build([documents[c.doc_index].text[c.start : c.end] for c in chunks])
+        manifest = {
+            "model": embedder.name,
+            "dimension": embedder.dimension,
+            "chunking": settings.to_json(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
+            "documents": [{"doc_id": d.doc_id, "source": d.source, "content_hash": d.content_hash} for d in documents],
+        }
+        partial = store.new_build_folder(index_dir)
+        store.write_build(
+            partial,
+            documents=documents,
+            sentences=sentences,
+            chunks=chunks,
+            vectors=vectors,
+            lexical=lexical,
+            manifest=manifest,
+        )
+        report.index_folder = store.publish(index_dir, partial)
+    report.indexed = [d.source for d in documents]
+    report.sentences, report.chunks = len(sentences), len(chunks)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _unchanged(index_dir: Path, documents: list[Document], embedder: Embedder, settings: ChunkSettings) -> bool:
+    manifest = store.read_manifest(index_dir)
+    if not manifest or manifest.get("model") != embedder.name or manifest.get("chunking") != settings.to_json():
+        return False
+    live = [(d["source"], d["content_hash"]) for d in manifest.get("documents", [])]
+    if live != [(d.source, d.content_hash) for d in documents]:
+        return False
+    try:
+        store.load_index(index_dir)  # a damaged live build is rebuilt, not kept
+    except QAError:
+        return False
+    return True
+
+
+def _load_all(docs_dirs: list[Path], report: BuildReport, progress: ProgressFn | None) -> list[Document]:
+    gazetteer = load_gazetteer()
+    files = [(Path(root), p) for root in docs_dirs for p in discover(Path(root))]
+    documents: list[Document] = []
+    seen_hashes: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    for n, (root, path) in enumerate(files, 1):
+        rel = path.relative_to(root).as_posix()
+        if progress:
+            progress(n, len(files), rel)
+        try:
+            doc, warnings = load_document(path, root, gazetteer=gazetteer)
+        except UnsupportedDocument as e:
+            report.skipped.append((rel, str(e).removeprefix(f"{rel}: ")))
+            continue
+        except Exception as e:  # one bad file never stops a build
+            report.skipped.append((rel, f"could not be read ({type(e).__name__}: {e})"))
+            continue
+        if doc.content_hash in seen_hashes:
+            report.skipped.append((rel, f"identical to {seen_hashes[doc.content_hash]}; indexed once"))
+            continue
+        seen_hashes[doc.content_hash] = rel
+        if doc.doc_id in seen_ids:  # same relative path under two --docs folders
+            doc = _with_id(doc, f"{doc.doc_id}~{len(documents)}")
+        seen_ids.add(doc.doc_id)
+        report.warnings += warnings
+        documents.append(doc)
+    return documents
+
+
+def _with_id(doc: Document, doc_id: str) -> Document:
+    from dataclasses import replace
+
+    return replace(doc, doc_id=doc_id)
+
+
+def _embed(
+    documents: list[Document],
+    sentences: list[Sentence],
+    embedder: Embedder,
+    settings: ChunkSettings,
+    index_dir: Path,
+    report: BuildReport,
+) -> np.ndarray:
+    """Sentence vectors, reusing the previous build's for unchanged documents."""
+    previous = _previous_vectors(index_dir, embedder, settings)
+    vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
+    todo: list[int] = []
+    by_doc: dict[int, list[int]] = {}
+    for i, s in enumerate(sentences):
+        by_doc.setdefault(s.doc_index, []).append(i)
+    for doc_index, rows in by_doc.items():
+        old = previous.get(documents[doc_index].content_hash)
+        if old is not None and len(old) == len(rows):
+            vectors[rows] = old
+        else:
+            todo += rows
+            report.embedded.append(documents[doc_index].source)
+    if todo:
+        # Sorting by length keeps padding (wasted work) per batch small.
+        order = sorted(todo, key=lambda i: sentences[i].end - sentences[i].start)
+        texts = [documents[sentences[i].doc_index].text[sentences[i].start : sentences[i].end] for i in order]
+        vectors[order] = embedder.encode(texts)
+    return vectors
+
+
+def _previous_vectors(index_dir: Path, embedder: Embedder, settings: ChunkSettings) -> dict[str, np.ndarray]:
+    """content hash -> that document's sentence vectors in the live build."""
+    manifest = store.read_manifest(index_dir)
+    if not manifest or manifest.get("model") != embedder.name or manifest.get("chunking") != settings.to_json():
+        return {}
+    try:
+        old = store.load_index(index_dir)
+    except QAError:
+        return {}  # a damaged previous build is simply not reused
+    out: dict[str, np.ndarray] = {}
+    doc_of_row = old.sentences[:, 0]
+    for doc_index, doc in enumerate(old.documents):
+        rows = np.flatnonzero(doc_of_row == doc_index)
+        out[doc.content_hash] = dense.vectors_of(old.vectors, rows)
+    return out

@@ -1,0 +1,70 @@
+"""Sentences and chunks: the units that are embedded and ranked.
+
+Only "body" blocks are segmented, so headings, captions and navigation can
+never be quoted. Sentences are embedded one by one (each is quoted on its
+own merit); chunks group consecutive sentences of one section for lexical
+ranking, and never cross a heading, boilerplate or a numbered paragraph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .records import Chunk, Document, Sentence
+from .segment import split_sentences
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkSettings:
+    max_words: int = 80  # a chunk closes before it would pass this many words
+    # Bump when loading, cleaning or segmentation changes what a sentence is,
+    # so that stored vectors are not reused for different sentences.
+    pipeline_version: int = 1
+
+    def to_json(self) -> dict:
+        return {
+            "max_words": self.max_words,
+            "unit": "sentence",
+            "segmenter": "blingfire",
+            "pipeline_version": self.pipeline_version,
+        }
+
+
+def sentences_of(doc: Document, doc_index: int) -> list[Sentence]:
+    out = []
+    for bi, block in enumerate(doc.blocks):
+        if block.kind != "body":
+            continue
+        for s, e in split_sentences(doc.text, block.start, block.end):
+            out.append(Sentence(doc_index, s, e, bi))
+    return out
+
+
+def chunk_sentences(doc: Document, sentences: list[Sentence], first_id: int, settings: ChunkSettings) -> list[Chunk]:
+    """Group one document's sentences (global ids from first_id) into chunks."""
+    chunks: list[Chunk] = []
+    current: list[int] = []  # global sentence ids
+    words = 0
+
+    def close() -> None:
+        nonlocal current, words
+        if current:
+            a, b = sentences[current[0] - first_id], sentences[current[-1] - first_id]
+            chunks.append(Chunk(a.doc_index, a.start, b.end, current[0], current[-1]))
+        current, words = [], 0
+
+    prev_block = None
+    for offset, sent in enumerate(sentences):
+        n = len(doc.text[sent.start : sent.end].split())
+        if prev_block is not None and sent.block_index != prev_block:
+            between = doc.blocks[prev_block + 1 : sent.block_index]
+            starts_numbered = doc.blocks[sent.block_index].number is not None
+            if starts_numbered or any(b.kind != "body" for b in between):
+                close()
+        if current and words + n > settings.max_words:
+            close()
+        current.append(first_id + offset)
+        words += n
+        prev_block = sent.block_index
+    close()
+    return chunks

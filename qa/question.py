@@ -1,0 +1,62 @@
+"""Checking a question and reading what it asks about (places)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .errors import InvalidQuestion
+from .gazetteer import Gazetteer
+
+MAX_QUESTION_CHARS = 2000
+
+
+# Words that frame a question about inspections rather than say what it is
+# about ("what did inspectors say about ..."): every document in this
+# collection is by or about inspectors, so matching them only adds noise to
+# the word-matching side. The dense side still sees the whole question.
+FRAMING_WORDS = re.compile(
+    r"\b(?:inspectors?|inspections?|ofsted|say|says|said|saying|find|finds|found|findings?"
+    r"|report|reports|reported|think|thinks|according|tell|tells|mention|mentions|mentioned)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str  # the question as asked, cleaned of control characters
+    topic: str  # the question without the places it names: what it is about
+    places: tuple[str, ...]  # canonical authority names named in it
+
+    @property
+    def keywords(self) -> str:
+        """The topic without framing words: what word matching should use."""
+        stripped = re.sub(r"\s+", " ", FRAMING_WORDS.sub(" ", self.topic)).strip()
+        return stripped or self.topic
+
+
+def parse_question(question: object, gazetteer: Gazetteer) -> Query:
+    """Validate a question; raises InvalidQuestion with what to do instead."""
+    if not isinstance(question, str):
+        raise InvalidQuestion("The question must be text.")
+    text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in question)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InvalidQuestion(
+            "The question is empty: type a question, e.g. “What did inspectors say about supervision?”"
+        )
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidQuestion(
+            f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+            "Ask about one thing at a time, in a sentence or two."
+        )
+    if not re.search(r"\w", text):
+        raise InvalidQuestion("The question has no words in it: ask in words, e.g. “How is supervision in Rotherham?”")
+    found = gazetteer.find(text)
+    places = tuple(dict.fromkeys(name for name, _, _ in found))
+    topic = text
+    for _, s, e in sorted(found, key=lambda f: -f[1]):
+        topic = topic[:s] + topic[e:]
+    topic = re.sub(r"\s+", " ", topic).strip() or text
+    return Query(text, topic, places)

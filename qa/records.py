@@ -1,0 +1,123 @@
+"""Typed records passed between the stages of the pipeline.
+
+Offsets are always character offsets into `Document.text`, the cleaned full
+text a reader sees. Nothing downstream of loading ever changes that text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A paragraph-like span of the document text.
+
+    kind: "title", "body" (prose that may be quoted), "heading" (short line
+    without sentence punctuation: a heading or caption; context only) or
+    "boilerplate" (navigation, datelines, repeated captions: never quoted).
+    number: the document's own paragraph number ("12." in a report), if any.
+    """
+
+    start: int
+    end: int
+    kind: str
+    number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    doc_id: str
+    source: str  # path relative to the --docs folder it came from
+    title: str
+    text: str
+    content_hash: str
+    kind: str = "article"  # "article" or "report"
+    date: str | None = None  # ISO yyyy-mm-dd
+    publisher: str | None = None
+    places: tuple[str, ...] = ()  # canonical local authority names, most prominent first
+    link: str | None = None
+    blocks: tuple[Block, ...] = ()
+    page_starts: tuple[int, ...] = ()  # offset where each page begins (reports only)
+    meta: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    doc_index: int
+    start: int
+    end: int
+    block_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Consecutive sentences of one document: the unit that is ranked."""
+
+    doc_index: int
+    start: int
+    end: int
+    first_sentence: int  # global sentence ids, inclusive
+    last_sentence: int
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A verbatim quote from a document, with everything needed to cite it."""
+
+    rank: int
+    score: float
+    doc_id: str
+    source: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    page: int | None
+    paragraph: int | None
+    citation: str
+    date: str | None = None
+    publisher: str | None = None
+    places: tuple[str, ...] = ()
+    link: str | None = None
+    chunk_id: int = -1
+    evidence: float = 0.0  # best question-sentence similarity inside the quote
+
+    def to_json(self) -> dict:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "title": self.title,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "page": self.page,
+            "paragraph": self.paragraph,
+            "citation": self.citation,
+            "date": self.date,
+            "publisher": self.publisher,
+            "places": list(self.places),
+            "link": self.link,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answered: bool
+    text: str  # the answer, made only of quotes with [n] markers
+    citations: tuple[Passage, ...]
+    reason: str = ""  # why the product abstained, when it did
+    closest: tuple[Passage, ...] = ()  # shown under "not an answer" when abstaining
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.text,
+            "citations": [p.to_json() for p in self.citations],
+            "reason": self.reason,
+            "closest": [p.to_json() for p in self.closest],
+        }

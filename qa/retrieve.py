@@ -1,0 +1,193 @@
+"""Hybrid retrieval: dense sentences + BM25 chunks, fused, place-aware.
+
+Ranking unit is the chunk. Its dense score is the best cosine of any of its
+sentences to the question (sentence-level evidence); its lexical score is
+BM25 over the chunk text. Both are min-max normalised over the candidates
+and mixed (a convex combination, which measured better than reciprocal rank
+fusion: README, "Choices"). A question naming a local authority lifts chunks
+of documents about that authority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import dense
+from .embed import Embedder
+from .gazetteer import Gazetteer, load_gazetteer
+from .lexical import tokenize
+from .question import Query, parse_question
+from .quote import choose_span, make_passage
+from .records import Passage
+from .store import LoadedIndex
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalSettings:
+    mode: str = "hybrid"  # "hybrid", "dense" or "lexical"
+    fusion: str = "convex"  # "convex" (normalised scores) or "rrf"
+    dense_weight: float = 0.7
+    # Lexical side of a sentence: BM25 of its chunk (context) mixed with the
+    # idf-weighted share of the question's words found in the sentence itself.
+    coverage_weight: float = 0.5
+    context_weight: float = 0.0  # share of the best neighbouring sentence's cosine
+    candidates: int = 100  # chunks from each side before fusion
+    # Added to the fused score (in [0, 1]) of documents about the place asked:
+    # 1.0 ranks every passage about that place first, which is what someone
+    # who names an authority expects; other places follow.
+    place_boost: float = 1.0
+    rrf_k: int = 60
+
+
+class Retriever:
+    def __init__(self, index: LoadedIndex, embedder: Embedder, *, gazetteer: Gazetteer | None = None):
+        self.index = index
+        self.embedder = embedder
+        self.gazetteer = gazetteer or load_gazetteer()
+        chunks = index.chunks
+        # sentence id -> chunk id
+        self._chunk_of_sentence = np.repeat(np.arange(len(chunks)), chunks[:, 4] - chunks[:, 3] + 1)
+        self._doc_of_sentence = index.sentences[:, 0]
+        self._places = [set(d.places) for d in index.documents]
+        self._sentence_terms: dict[int, frozenset[str]] = {}
+
+    def parse(self, question: str) -> Query:
+        return parse_question(question, self.gazetteer)
+
+    def encode(self, query: Query) -> np.ndarray:
+        """The question's vector. Places are left out: they are matched
+        against documents' places, and in the text they would pull every
+        sentence that merely names the place above the ones that answer."""
+        return self.embedder.encode([query.topic])[0]
+
+    def collection_places(self) -> set[str]:
+        return set().union(*self._places) if self._places else set()
+
+    def search(self, question: str, *, k: int = 5, settings: RetrievalSettings = RetrievalSettings()) -> list[Passage]:
+        query = self.parse(question)
+        return self.search_query(query, self.encode(query), k=k, settings=settings)
+
+    def search_query(self, query: Query, qvec: np.ndarray, *, k: int, settings: RetrievalSettings) -> list[Passage]:
+        sentence_ids, fused, cosines = self._rank_sentences(query, qvec, settings)
+        passages: list[Passage] = []
+        quoted: set[int] = set()
+        seen_quotes: set[str] = set()
+        for sid, score, cos in zip(sentence_ids, fused, cosines, strict=True):
+            if sid in quoted:
+                continue
+            lo, hi = choose_span(self.index, int(sid))
+            if quoted.intersection(range(lo, hi + 1)):
+                continue  # overlaps a quote already given
+            p = make_passage(
+                self.index,
+                int(self._chunk_of_sentence[sid]),
+                lo,
+                hi,
+                rank=len(passages) + 1,
+                score=float(score),
+                evidence=float(cos),
+            )
+            quoted.update(range(lo, hi + 1))
+            key = " ".join(p.quote.lower().split())
+            if key in seen_quotes:  # the same words in another document: show once
+                continue
+            seen_quotes.add(key)
+            passages.append(p)
+            if len(passages) == k:
+                break
+        return passages
+
+    def _rank_sentences(
+        self, query: Query, qvec: np.ndarray, settings: RetrievalSettings
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate sentence ids, best first, with fused scores and cosines."""
+        n_chunks = len(self.index.chunks)
+        empty = np.zeros(0, dtype=np.int64)
+        if n_chunks == 0:
+            return empty, np.zeros(0), np.zeros(0)
+        want = min(settings.candidates, n_chunks)
+        pools = []
+        lexical_all = self.index.lexical.scores(query.keywords)
+        if settings.mode in ("hybrid", "dense"):
+            _, ids = dense.search(self.index.vectors, qvec[None, :], want * 4)
+            pools.append(ids[0][ids[0] >= 0])
+        if settings.mode in ("hybrid", "lexical"):
+            top = np.argpartition(-lexical_all, want - 1)[:want]
+            top = top[lexical_all[top] > 0]
+            pools += [np.arange(self.index.chunks[c, 3], self.index.chunks[c, 4] + 1) for c in top]
+        candidates = np.unique(np.concatenate(pools)) if pools else empty
+        if len(candidates) == 0:
+            return empty, np.zeros(0), np.zeros(0)
+        cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
+        dense_scores = cos
+        if settings.context_weight:
+            dense_scores = cos + settings.context_weight * self._neighbour_cosines(candidates, qvec)
+        lexical_scores = (1 - settings.coverage_weight) * _minmax(
+            lexical_all[self._chunk_of_sentence[candidates]]
+        ) + settings.coverage_weight * self._coverage(candidates, query)
+        if settings.mode == "dense":
+            fused = _minmax(dense_scores)
+        elif settings.mode == "lexical":
+            fused = _minmax(lexical_scores)
+        elif settings.fusion == "rrf":
+            fused = 1.0 / (settings.rrf_k + _ranks(dense_scores)) + 1.0 / (settings.rrf_k + _ranks(lexical_scores))
+            fused = _minmax(fused)
+        else:
+            w = settings.dense_weight
+            fused = w * _minmax(dense_scores) + (1 - w) * _minmax(lexical_scores)
+        if query.places and settings.place_boost:
+            wanted = set(query.places)
+            about = np.array([bool(self._places[d] & wanted) for d in self._doc_of_sentence[candidates]])
+            fused = fused + settings.place_boost * about
+        order = np.argsort(-fused, kind="stable")
+        return candidates[order], fused[order], cos[order]
+
+    def _neighbour_cosines(self, ids: np.ndarray, qvec: np.ndarray) -> np.ndarray:
+        """Best cosine of the sentence before or after, within the same chunk."""
+        chunk = self._chunk_of_sentence
+        n = len(chunk)
+        prev_ids, next_ids = np.clip(ids - 1, 0, n - 1), np.clip(ids + 1, 0, n - 1)
+        prev = np.where(chunk[prev_ids] == chunk[ids], dense.vectors_of(self.index.vectors, prev_ids) @ qvec, 0)
+        nxt = np.where(chunk[next_ids] == chunk[ids], dense.vectors_of(self.index.vectors, next_ids) @ qvec, 0)
+        prev[prev_ids == ids] = 0
+        nxt[next_ids == ids] = 0
+        return np.maximum(prev, nxt)
+
+    def _coverage(self, ids: np.ndarray, query: Query) -> np.ndarray:
+        """idf-weighted share of the question's words that each sentence contains."""
+        weights = {t: self.index.lexical.idf(t) for t in set(tokenize(query.keywords))}
+        total = sum(weights.values())
+        if not total:
+            return np.zeros(len(ids))
+        out = np.zeros(len(ids))
+        for j, sid in enumerate(ids):
+            terms = self._terms_of(int(sid))
+            out[j] = sum(w for t, w in weights.items() if t in terms) / total
+        return out
+
+    def _terms_of(self, sid: int) -> frozenset[str]:
+        terms = self._sentence_terms.get(sid)
+        if terms is None:
+            d, s, e, _ = self.index.sentences[sid]
+            terms = frozenset(tokenize(self.index.documents[d].text[s:e]))
+            self._sentence_terms[sid] = terms
+        return terms
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    span = x.max() - x.min()
+    return (x - x.min()) / span if span > 0 else np.ones_like(x)
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    order = np.argsort(-np.asarray(x), kind="stable")
+    ranks = np.empty(len(x))
+    ranks[order] = np.arange(1, len(x) + 1)
+    return ranks
+
+
+def with_ranks(passages: list[Passage]) -> list[Passage]:
+    return [replace(p, rank=i) for i, p in enumerate(passages, 1)]

@@ -1,0 +1,225 @@
+"""The index on disk: layout, manifest, atomic publication and loading.
+
+    index/
+      CURRENT            name of the live build (replaced atomically)
+      .lock              held by a running build
+      builds/<id>/       one complete build:
+        manifest.json    format, model, dimension, chunking, documents, file sizes
+        documents.jsonl  every document's stored text and metadata
+        sentences.npy    (doc, start, end, block) per sentence; row = vector id
+        chunks.npy       (doc, start, end, first sentence, last sentence)
+        dense.faiss      sentence vectors
+        lexical/         bm25s index of the chunks
+
+A build writes builds/<id>.partial, renames it when complete and only then
+points CURRENT at it, so readers see the old build or the new one, never a
+mixture, and a crash at any point leaves the previous build usable.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from . import dense
+from .errors import BuildLocked, IndexDamaged, IndexMismatch, IndexNotBuilt
+from .lexical import LexicalIndex
+from .records import Block, Chunk, Document, Sentence
+
+FORMAT_VERSION = 1
+_FILES = ("documents.jsonl", "sentences.npy", "chunks.npy", "dense.faiss")
+
+
+@dataclass
+class LoadedIndex:
+    folder: Path
+    manifest: dict
+    documents: list[Document]
+    sentences: np.ndarray  # int64 (n, 4)
+    chunks: np.ndarray  # int64 (m, 5)
+    vectors: faiss.Index
+    lexical: LexicalIndex
+
+    def sentence(self, i: int) -> Sentence:
+        d, s, e, b = (int(x) for x in self.sentences[i])
+        return Sentence(d, s, e, b)
+
+    def chunk(self, i: int) -> Chunk:
+        d, s, e, a, b = (int(x) for x in self.chunks[i])
+        return Chunk(d, s, e, a, b)
+
+
+# ---------------------------------------------------------------- writing
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Only one build at a time per index folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(
+                f"Another build is running on {index_dir}; wait for it to finish and try again."
+            ) from None
+        yield
+
+
+def new_build_folder(index_dir: Path) -> Path:
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    for stale in builds.glob("*.partial"):  # left by a build that crashed
+        shutil.rmtree(stale, ignore_errors=True)
+    # Unique even for two builds in the same second from one process.
+    folder = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.partial"
+    folder.mkdir()
+    return folder
+
+
+def write_build(
+    folder: Path,
+    *,
+    documents: list[Document],
+    sentences: list[Sentence],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    lexical: LexicalIndex,
+    manifest: dict,
+) -> None:
+    with open(folder / "documents.jsonl", "w", encoding="utf-8") as f:
+        for d in documents:
+            f.write(json.dumps(_document_to_json(d), ensure_ascii=False) + "\n")
+    np.save(
+        folder / "sentences.npy",
+        np.array([(s.doc_index, s.start, s.end, s.block_index) for s in sentences], dtype=np.int64).reshape(-1, 4),
+    )
+    np.save(
+        folder / "chunks.npy",
+        np.array(
+            [(c.doc_index, c.start, c.end, c.first_sentence, c.last_sentence) for c in chunks], dtype=np.int64
+        ).reshape(-1, 5),
+    )
+    dense.save(dense.build_vector_index(vectors), folder / "dense.faiss")
+    lexical.save(folder / "lexical")
+    manifest = dict(manifest)
+    manifest["format_version"] = FORMAT_VERSION
+    manifest["files"] = {name: (folder / name).stat().st_size for name in _FILES}
+    with open(folder / "manifest.json", "w", encoding="utf-8") as f:
+        json.dump(manifest, f, ensure_ascii=False, indent=1)
+    _fsync_tree(folder)
+
+
+def publish(index_dir: Path, partial: Path) -> Path:
+    """Make a finished build the live one, atomically; prune old builds."""
+    final = partial.with_name(partial.name.removesuffix(".partial"))
+    os.replace(partial, final)
+    pointer = index_dir / "CURRENT.tmp"
+    pointer.write_text(final.name + "\n", encoding="utf-8")
+    with open(pointer) as f:
+        os.fsync(f.fileno())
+    previous = current_build(index_dir)
+    os.replace(pointer, index_dir / "CURRENT")
+    _fsync_dir(index_dir)
+    # Keep the build just replaced (a reader may still be opening it); drop older ones.
+    keep = {final.name, previous.name if previous else ""}
+    for old in (index_dir / "builds").iterdir():
+        if old.name not in keep and not old.name.endswith(".partial"):
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _fsync_tree(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def current_build(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    folder = index_dir / "builds" / name
+    return folder if name and folder.is_dir() else None
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    """The live build's manifest, or None when there is no usable build."""
+    folder = current_build(index_dir)
+    if folder is None:
+        return None
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    index_dir = Path(index_dir)
+    folder = current_build(index_dir)
+    if folder is None:
+        raise IndexNotBuilt(f"No index at {index_dir}: build one with `python -m qa build --index {index_dir}`.")
+    rebuild = f"rebuild it with `python -m qa build --index {index_dir}`"
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexDamaged(f"The index manifest in {folder} is unreadable ({e}); {rebuild}.") from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"The index at {index_dir} has format {manifest.get('format_version')}, this code reads "
+            f"format {FORMAT_VERSION}; {rebuild}."
+        )
+    for name, size in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != size:
+            raise IndexDamaged(f"Index file {path} is missing or damaged; {rebuild}.")
+    try:
+        with open(folder / "documents.jsonl", encoding="utf-8") as f:
+            documents = [_document_from_json(json.loads(line)) for line in f]
+        sentences = np.load(folder / "sentences.npy")
+        chunks = np.load(folder / "chunks.npy")
+        vectors = dense.load(folder / "dense.faiss")
+        lexical = LexicalIndex.load(folder / "lexical")
+    except Exception as e:  # any reader error here means damaged files
+        raise IndexDamaged(f"The index in {folder} could not be read ({e}); {rebuild}.") from None
+    if vectors.ntotal != len(sentences) or vectors.d != manifest.get("dimension"):
+        raise IndexDamaged(f"The index in {folder} is inconsistent (vector count); {rebuild}.")
+    return LoadedIndex(folder, manifest, documents, sentences, chunks, vectors, lexical)
+
+
+def _document_to_json(d: Document) -> dict:
+    out = asdict(d)
+    out["blocks"] = [[b.start, b.end, b.kind, b.number] for b in d.blocks]
+    return out
+
+
+def _document_from_json(row: dict) -> Document:
+    row["blocks"] = tuple(Block(*b) for b in row["blocks"])
+    row["places"] = tuple(row["places"])
+    row["page_starts"] = tuple(row["page_starts"])
+    return Document(**row)

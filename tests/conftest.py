@@ -1,0 +1,72 @@
+"""Shared fixtures: a deterministic fake embedder for fast unit tests, and a
+session-wide real-model index of the seeds for behaviour that depends on it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class FakeEmbedder:
+    """Bag of hashed word stems: texts sharing words get similar vectors."""
+
+    name = "fake-embedder"
+    dimension = 64
+
+    def __init__(self):
+        self.calls: list[int] = []  # how many texts each encode() call got
+
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                h = int(hashlib.md5(word[:5].encode()).hexdigest(), 16)
+                out[i, h % self.dimension] += 1.0
+            out[i, -1] += 0.01  # never the zero vector
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def seed_docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from qa.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
+    from qa.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    build_index([SEEDS], index_dir, embedder=real_embedder)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seed_retriever(seed_index_dir, real_embedder):
+    from qa.retrieve import Retriever
+    from qa.store import load_index
+
+    return Retriever(load_index(seed_index_dir), real_embedder)

@@ -1,0 +1,158 @@
+"""Building, publishing and loading the index, with the fake embedder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from qa import store
+from qa.build import build_index
+from qa.errors import BuildLocked, IndexDamaged, IndexMismatch, IndexNotBuilt, QAError
+from qa.store import load_index
+
+
+def test_build_and_load_round_trip(seed_docs, tmp_path, fake_embedder):
+    report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert sorted(report.indexed) == sorted(p.name for p in seed_docs.iterdir())
+    index = load_index(tmp_path / "index")
+    m = index.manifest
+    assert m["model"] == "fake-embedder" and m["dimension"] == 64
+    assert m["chunking"]["max_words"] > 0 and m["format_version"] == store.FORMAT_VERSION
+    assert {d["content_hash"] for d in m["documents"]} == {d.content_hash for d in index.documents}
+    assert index.vectors.ntotal == len(index.sentences) > 0
+    for d in index.documents:  # stored text is the file's text
+        assert d.text == (seed_docs / d.source).read_text(encoding="utf-8")
+    # every sentence and chunk lies inside a body block of its document
+    for row in index.sentences:
+        doc = index.documents[row[0]]
+        block = doc.blocks[row[3]]
+        assert block.kind == "body" and block.start <= row[1] < row[2] <= block.end
+
+
+def test_missing_index_says_how_to_build(tmp_path):
+    with pytest.raises(IndexNotBuilt, match="python -m qa build"):
+        load_index(tmp_path / "nothing")
+
+
+def test_rebuild_without_changes_keeps_the_live_build(seed_docs, tmp_path, fake_embedder):
+    first = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    again = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert again.up_to_date and again.index_folder == first.index_folder
+
+
+def test_incremental_build_embeds_only_changed_documents(seed_docs, tmp_path, fake_embedder):
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    (seed_docs / "new.txt").write_text("A new article\n\nInspectors praised fostering in Leeds.\n", encoding="utf-8")
+    report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert report.embedded == ["new.txt"]
+    index = load_index(tmp_path / "index")
+    assert len(index.documents) == 3
+    # reused vectors are the ones the embedder gives for those sentences
+    for i in range(len(index.sentences)):
+        d, s, e, _ = index.sentences[i]
+        expected = fake_embedder.encode([index.documents[d].text[s:e]])[0]
+        assert np.allclose(index.vectors.reconstruct(i), expected, atol=1e-6)
+    (seed_docs / "new.txt").unlink()
+    report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert report.embedded == [] and len(load_index(tmp_path / "index").documents) == 2
+
+
+def test_identical_files_are_indexed_once(seed_docs, tmp_path, fake_embedder):
+    shutil.copy(seed_docs / "004_881785a2dd4e6661.txt", seed_docs / "copy.txt")
+    report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert len(report.indexed) == 2
+    assert any(name == "copy.txt" and "identical" in reason for name, reason in report.skipped)
+
+
+def test_failed_build_leaves_previous_index_usable(seed_docs, tmp_path, fake_embedder, monkeypatch):
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    before = load_index(tmp_path / "index").folder
+    (seed_docs / "new.txt").write_text("Title\n\nSome new text here.\n", encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store.LexicalIndex, "save", crash)
+    with pytest.raises(OSError):
+        build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    after = load_index(tmp_path / "index")
+    assert after.folder == before and len(after.documents) == 2
+    monkeypatch.undo()
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)  # recovers, cleans the partial
+    assert not list((tmp_path / "index" / "builds").glob("*.partial"))
+    assert len(load_index(tmp_path / "index").documents) == 3
+
+
+def test_second_build_at_the_same_time_is_refused(seed_docs, tmp_path, fake_embedder):
+    with store.build_lock(tmp_path / "index"):
+        with pytest.raises(BuildLocked, match="Another build"):
+            build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+
+
+def test_damaged_files_are_detected(seed_docs, tmp_path, fake_embedder):
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    folder = load_index(tmp_path / "index").folder
+    faiss_file = folder / "dense.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    with pytest.raises(IndexDamaged, match="rebuild"):
+        load_index(tmp_path / "index")
+
+
+def test_other_format_version_is_a_mismatch(seed_docs, tmp_path, fake_embedder):
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    manifest_file = load_index(tmp_path / "index").folder / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["format_version"] = 999
+    manifest_file.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="format 999"):
+        load_index(tmp_path / "index")
+
+
+def test_no_readable_document_is_an_error_and_keeps_the_index(seed_docs, tmp_path, fake_embedder):
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "blank.txt").write_bytes(b"")
+    with pytest.raises(QAError, match="No document could be indexed"):
+        build_index([empty], tmp_path / "index", embedder=fake_embedder)
+    assert len(load_index(tmp_path / "index").documents) == 2
+
+
+@pytest.mark.parametrize(
+    "name,content,reason",
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"   \n\n  ", "empty"),
+        ("binary.txt", bytes(range(256)) * 8, "binary"),
+        ("image.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 50, "not supported"),
+        ("headings.txt", b"Just a title\n\nAnother line", "no prose"),
+    ],
+)
+def test_bad_files_are_reported_and_the_rest_indexed(seed_docs, tmp_path, fake_embedder, name, content, reason):
+    (seed_docs / name).write_bytes(content)
+    report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert len(report.indexed) == 2
+    assert [(n, r) for n, r in report.skipped if n == name and reason in r], report.skipped
+
+
+def test_non_utf8_text_is_indexed_with_a_warning(seed_docs, tmp_path, fake_embedder):
+    (seed_docs / "latin1.txt").write_bytes("Café report\n\nThe café inspection was thorough.\n".encode("latin-1"))
+    report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert "latin1.txt" in report.indexed
+    assert any("latin1.txt" in w and "UTF-8" in w for w in report.warnings)
+    doc = next(d for d in load_index(tmp_path / "index").documents if d.source == "latin1.txt")
+    assert "café inspection" in doc.text
+
+
+def test_utf16_text_is_read(seed_docs, tmp_path, fake_embedder):
+    (seed_docs / "utf16.txt").write_bytes("Title\n\nSupervision was regular.\n".encode("utf-16"))
+    report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert "utf16.txt" in report.indexed
+
+
+def test_missing_docs_folder_is_a_clear_error(tmp_path, fake_embedder):
+    with pytest.raises(QAError, match="does not exist"):
+        build_index([tmp_path / "nope"], tmp_path / "index", embedder=fake_embedder)
