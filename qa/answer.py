@@ -41,6 +41,9 @@ def ask(retriever: Retriever, question: str, *, settings: AnswerSettings = Answe
             names = " or ".join(missing)
             return _abstain(query.text, f"The collection has no documents about {names}.", passages)
         passages = [p for p in passages if set(p.places) & set(query.places)] or passages
+    if query.is_overview:  # "what about Sheffield?": the documents' opening lines
+        chosen = [replace(p, rank=i) for i, p in enumerate(passages[: settings.max_quotes], 1)]
+        return Answer(query.text, True, compose(chosen), tuple(chosen))
     best = max(p.evidence for p in passages)
     if best < settings.min_evidence:
         return _abstain(query.text, "Nothing in the collection answers this question.", passages)

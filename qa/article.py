@@ -13,6 +13,8 @@ from datetime import date
 from .records import Block
 
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$""")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_MARKDOWN_IMAGE = re.compile(r"^!\[[^\]]*\]\([^)]*\)$")
 
 # Navigation and furniture of news sites, matched against a whole line.
 _NAVIGATION = re.compile(
@@ -103,7 +105,13 @@ def line_blocks(text: str) -> list[tuple[int, int]]:
         s += len(line) - len(line.lstrip())
         e -= len(line) - len(line.rstrip())
         prev = spans[-1] if spans else None
-        if prev and prev[0] >= 0 and not _SENTENCE_END.search(text[prev[0] : prev[1]]) and stripped[0].islower():
+        if (
+            prev
+            and prev[0] >= 0
+            and not _SENTENCE_END.search(text[prev[0] : prev[1]])
+            and not _MARKDOWN_HEADING.match(text[prev[0] : prev[1]])
+            and stripped[0].islower()
+        ):
             prev[1] = e
         else:
             spans.append([s, e])
@@ -123,8 +131,10 @@ def classify_blocks(text: str, spans: list[tuple[int, int]]) -> list[Block]:
         words = len(t.split())
         if i == 0:
             kind = "title"
-        elif _NAVIGATION.match(t) or _DATELINE.match(t) and words <= 12:
+        elif _NAVIGATION.match(t) or _DATELINE.match(t) and words <= 12 or _MARKDOWN_IMAGE.match(t):
             kind = "boilerplate"
+        elif _MARKDOWN_HEADING.match(t):
+            kind = "heading"
         elif after_link_intro and not is_sentence:
             kind = "boilerplate"  # headline of a linked, unrelated article
         elif repeats[key] > 1 and (not is_sentence or key in seen):
@@ -152,7 +162,7 @@ def find_publisher(text: str, blocks: list[Block]) -> str | None:
 def parse_article(text: str) -> tuple[str, list[Block], str | None, str | None]:
     """(title, blocks, ISO date or None, publisher or None) of an article."""
     blocks = classify_blocks(text, line_blocks(text))
-    title = text[blocks[0].start : blocks[0].end].strip() if blocks else ""
+    title = _MARKDOWN_HEADING.sub("", text[blocks[0].start : blocks[0].end]).strip() if blocks else ""
     # The date of an article is the first one near its top (its dateline),
     # not a year mentioned in the story.
     head_end = blocks[min(len(blocks), 6) - 1].end if blocks else 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .errors import InvalidQuestion
 from .gazetteer import Gazetteer
+from .lexical import tokenize
 
 MAX_QUESTION_CHARS = 2000
 
@@ -18,7 +19,10 @@ MAX_QUESTION_CHARS = 2000
 # the word-matching side. The dense side still sees the whole question.
 FRAMING_WORDS = re.compile(
     r"\b(?:inspectors?|inspections?|ofsted|say|says|said|saying|find|finds|found|findings?"
-    r"|report|reports|reported|think|thinks|according|tell|tells|mention|mentions|mentioned)\b",
+    r"|report|reports|reported|think|thinks|according|tell|tells|mention|mentions|mentioned"
+    # question words and asking phrases
+    r"|what|which|who|whom|whose|when|where|why|how|did|do|does|about|me|anything|something"
+    r"|please|give|show|summary|summarise|summarize|overview|also|else|and|there|latest|recent)\b",
     re.IGNORECASE,
 )
 
@@ -28,6 +32,12 @@ class Query:
     text: str  # the question as asked, cleaned of control characters
     topic: str  # the question without the places it names: what it is about
     places: tuple[str, ...]  # canonical authority names named in it
+
+    @property
+    def is_overview(self) -> bool:
+        """A question that names a place and nothing else to look for:
+        "What did inspectors say about Sheffield?", "And what about Leeds?"."""
+        return bool(self.places) and not tokenize(self.keywords)
 
     @property
     def keywords(self) -> str:

@@ -70,7 +70,10 @@ class Retriever:
         return self.search_query(query, self.encode(query), k=k, settings=settings)
 
     def search_query(self, query: Query, qvec: np.ndarray, *, k: int, settings: RetrievalSettings) -> list[Passage]:
-        sentence_ids, fused, cosines = self._rank_sentences(query, qvec, settings)
+        if query.is_overview:
+            sentence_ids, fused, cosines = self._overview_sentences(query, qvec)
+        else:
+            sentence_ids, fused, cosines = self._rank_sentences(query, qvec, settings)
         passages: list[Passage] = []
         quoted: set[int] = set()
         seen_quotes: set[str] = set()
@@ -143,6 +146,23 @@ class Retriever:
             fused = fused + settings.place_boost * about
         order = np.argsort(-fused, kind="stable")
         return candidates[order], fused[order], cos[order]
+
+    def _overview_sentences(self, query: Query, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For a question about a place and nothing more: the opening sentences
+        of each document about it (where reports and articles sum up), the
+        most recent document first."""
+        wanted = set(query.places)
+        docs = [i for i, places in enumerate(self._places) if places & wanted]
+        docs.sort(key=lambda i: self.index.documents[i].date or "", reverse=True)
+        ids, scores = [], []
+        for rank, d in enumerate(docs):
+            rows = np.flatnonzero(self._doc_of_sentence == d)[:3]
+            ids += rows.tolist()
+            scores += [1.0 - 0.1 * rank - 0.01 * j for j in range(len(rows))]
+        ids_array = np.array(ids, dtype=np.int64)
+        cos = dense.vectors_of(self.index.vectors, ids_array) @ qvec if ids else np.zeros(0)
+        order = np.argsort(-np.array(scores), kind="stable")
+        return ids_array[order], np.array(scores)[order], cos[order]
 
     def _neighbour_cosines(self, ids: np.ndarray, qvec: np.ndarray) -> np.ndarray:
         """Best cosine of the sentence before or after, within the same chunk."""

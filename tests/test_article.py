@@ -60,3 +60,17 @@ def test_wrapped_lines_are_joined_into_one_paragraph():
         "The inspectors found that\nsupervision was weak.",
         "Next paragraph here.",
     ]
+
+
+def test_markdown_article():
+    text = (
+        "# Ofsted praises fostering\n\nPublished 3 May 2023\n\n## What inspectors found\n"
+        "Inspectors said fostering in Leeds was\nstrong and well led.\n\n![photo](x.jpg)\n\n- Carers feel supported.\n"
+    )
+    title, blocks, date, _ = parse_article(text)
+    assert title == "Ofsted praises fostering" and date == "2023-05-03"
+    kinds = {text[b.start : b.end]: b.kind for b in blocks}
+    assert kinds["## What inspectors found"] == "heading"
+    assert kinds["Inspectors said fostering in Leeds was\nstrong and well led."] == "body"
+    assert kinds["![photo](x.jpg)"] == "boilerplate"
+    assert kinds["- Carers feel supported."] == "body"

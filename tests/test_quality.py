@@ -76,3 +76,11 @@ def test_abstention_on_the_question_set(seed_retriever, items):
 def test_questions_the_seeds_cannot_answer(seed_retriever, question):
     answer = ask(seed_retriever, question)
     assert not answer.answered and not answer.citations and answer.text
+
+
+@pytest.mark.parametrize("question", ["And what about Sheffield?", "What did inspectors say about Sheffield?"])
+def test_question_about_a_place_alone_gets_its_documents_opening_lines(seed_retriever, question):
+    answer = ask(seed_retriever, question)
+    assert answer.answered and answer.citations
+    assert all(p.places == ("Sheffield",) for p in answer.citations)
+    assert "too variable" in answer.citations[0].quote
