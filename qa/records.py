@@ -26,6 +26,21 @@ class Block:
 
 
 @dataclass(frozen=True, slots=True)
+class Parsed:
+    """What a format loader (text, PDF, HTML, DOCX) makes of one file: the
+    stored text and what it can tell about it. load.py adds id, hash and places."""
+
+    text: str
+    blocks: tuple[Block, ...]
+    title: str
+    kind: str = "article"
+    date: str | None = None
+    publisher: str | None = None
+    page_starts: tuple[int, ...] = ()
+    meta: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     doc_id: str
     source: str  # path relative to the --docs folder it came from
