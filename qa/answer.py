@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .cite import readable_date
+from .filters import Filters
 from .records import Answer, Passage
 from .retrieve import RetrievalSettings, Retriever
 
@@ -30,11 +31,22 @@ class AnswerSettings:
     retrieval: RetrievalSettings = RetrievalSettings()
 
 
-def ask(retriever: Retriever, question: str, *, settings: AnswerSettings = AnswerSettings(), k: int = 10) -> Answer:
+DEFAULT_ANSWER_SETTINGS = AnswerSettings()
+
+
+def ask(
+    retriever: Retriever, question: str, *, settings: AnswerSettings = DEFAULT_ANSWER_SETTINGS, k: int = 10,
+    filters: Filters | None = None,
+) -> Answer:
     query = retriever.parse(question)
-    passages = retriever.search_query(query, retriever.encode(query), k=k, settings=settings.retrieval)
+    passages = retriever.search_query(query, retriever.encode(query), k=k, settings=settings.retrieval, filters=filters)
     if not passages:
-        return Answer(query.text, False, "The collection is empty: add documents and build the index.", ())
+        reason = (
+            "No document matches the filters; widen them."
+            if filters is not None and filters.active
+            else "The collection is empty: add documents and build the index."
+        )
+        return Answer(query.text, False, reason, (), reason=reason)
     if query.places:
         missing = [p for p in query.places if p not in retriever.collection_places()]
         if len(missing) == len(query.places):

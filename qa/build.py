@@ -20,6 +20,7 @@ from .errors import QAError, UnsupportedDocument
 from .gazetteer import load_gazetteer
 from .lexical import LexicalIndex
 from .load import discover, load_document
+from .manifest import MANIFEST_NAME, find_row, read_manifest
 from .records import Chunk, Document, Sentence
 
 
@@ -61,16 +62,22 @@ def build_index(
     *,
     embedder: Embedder,
     settings: ChunkSettings = DEFAULT_CHUNKING,
+    manifest: Path | None = None,
     progress: ProgressFn | None = None,
 ) -> BuildReport:
-    """Build (or update) the index at `index_dir` from the files in `docs_dirs`."""
+    """Build (or update) the index at `index_dir` from the files in `docs_dirs`.
+
+    Metadata comes from `manifest` and from any manifest.csv inside a
+    documents folder. `progress(done, total, stage)` is called as documents
+    are loaded ("loading") and sentences embedded ("embedding").
+    """
     started = time.perf_counter()
     report = BuildReport()
     for d in docs_dirs:
         if not Path(d).is_dir():
             raise QAError(f"Documents folder {d} does not exist; pass an existing folder with --docs.")
     with store.build_lock(index_dir):
-        documents = _load_all(docs_dirs, report, progress)
+        documents = _load_all(docs_dirs, report, progress, manifest)
         if not documents:
             raise QAError(
                 "No document could be indexed"
@@ -93,7 +100,7 @@ def build_index(
             doc_sentences = sentences_of(doc, i)
             chunks += chunk_sentences(doc, doc_sentences, len(sentences), settings)
             sentences += doc_sentences
-        vectors = _embed(documents, sentences, embedder, settings, index_dir, report)
+        vectors = _embed(documents, sentences, embedder, settings, index_dir, report, progress)
         lexical = LexicalIndex.build([documents[c.doc_index].text[c.start : c.end] for c in chunks])
         manifest = {
             "model": embedder.name,
@@ -134,18 +141,30 @@ def _unchanged(index_dir: Path, documents: list[Document], embedder: Embedder, s
     return True
 
 
-def _load_all(docs_dirs: list[Path], report: BuildReport, progress: ProgressFn | None) -> list[Document]:
+def _load_all(
+    docs_dirs: list[Path], report: BuildReport, progress: ProgressFn | None, manifest: Path | None
+) -> list[Document]:
     gazetteer = load_gazetteer()
-    files = [(Path(root), p) for root in docs_dirs for p in discover(Path(root))]
+    rows: dict[str, dict[str, str]] = {}
+    files = []
+    for root in map(Path, docs_dirs):
+        for p in discover(root):
+            if p.name == MANIFEST_NAME:  # metadata, not a document; its paths are relative to its folder
+                prefix = p.parent.relative_to(root).as_posix()
+                rows.update({k if prefix == "." else f"{prefix}/{k}": v for k, v in read_manifest(p).items()})
+                continue
+            files.append((root, p))
+    if manifest:
+        rows.update(read_manifest(manifest))
     documents: list[Document] = []
     seen_hashes: dict[str, str] = {}
     seen_ids: set[str] = set()
     for n, (root, path) in enumerate(files, 1):
         rel = path.relative_to(root).as_posix()
         if progress:
-            progress(n, len(files), rel)
+            progress(n, len(files), "loading")
         try:
-            doc, warnings = load_document(path, root, gazetteer=gazetteer)
+            doc, warnings = load_document(path, root, gazetteer=gazetteer, manifest_row=find_row(rows, rel))
         except UnsupportedDocument as e:
             report.skipped.append((rel, str(e).removeprefix(f"{rel}: ")))
             continue
@@ -177,6 +196,7 @@ def _embed(
     settings: ChunkSettings,
     index_dir: Path,
     report: BuildReport,
+    progress: ProgressFn | None = None,
 ) -> np.ndarray:
     """Sentence vectors, reusing the previous build's for unchanged documents."""
     previous = _previous_vectors(index_dir, embedder, settings)
@@ -196,7 +216,11 @@ def _embed(
         # Sorting by length keeps padding (wasted work) per batch small.
         order = sorted(todo, key=lambda i: sentences[i].end - sentences[i].start)
         texts = [documents[sentences[i].doc_index].text[sentences[i].start : sentences[i].end] for i in order]
-        vectors[order] = embedder.encode(texts)
+        step = 4096  # slices only to report progress; the model batches inside
+        for lo in range(0, len(texts), step):
+            vectors[order[lo : lo + step]] = embedder.encode(texts[lo : lo + step])
+            if progress:
+                progress(min(lo + step, len(texts)), len(texts), "embedding")
     return vectors
 
 

@@ -73,6 +73,30 @@ def _question_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--queries", type=Path, help='JSONL file: one {"id", "question"} per line')
     _index_arg(p)
     p.add_argument("--json", action="store_true", help="JSON output (one object per line with --queries)")
+    f = p.add_argument_group("filters")
+    f.add_argument("--authority", action="append", default=[], help="local authority (repeatable)")
+    f.add_argument("--region", action="append", default=[], help="region, e.g. 'London' (repeatable)")
+    f.add_argument("--year-from", type=int, help="inspections or articles from this year on")
+    f.add_argument("--year-to", type=int, help="up to and including this year")
+    f.add_argument("--grade", action="append", default=[], help="overall effectiveness grade (repeatable)")
+    f.add_argument("--type", action="append", default=[], choices=["report", "article"], help="document type")
+
+
+def _filters(args: argparse.Namespace):
+    from .filters import Filters
+    from .gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    authorities = []
+    for name in args.authority:
+        canonical = gazetteer.resolve(name)
+        if canonical is None:
+            raise QAError(f"Unknown local authority {name!r}: use its name as in local_authorities.csv, e.g. 'Leeds'.")
+        authorities.append(canonical)
+    return Filters(
+        authorities=tuple(authorities), regions=tuple(args.region), year_from=args.year_from,
+        year_to=args.year_to, grades=tuple(g.lower() for g in args.grade), kinds=tuple(args.type),
+    )
 
 
 # ------------------------------------------------------------------ handlers
@@ -82,12 +106,10 @@ def _build(args: argparse.Namespace) -> int:
     from .build import build_index
     from .embed import DEFAULT_MODEL, SentenceTransformerEmbedder
 
-    if args.manifest is not None:
-        raise QAError("--manifest is not supported yet in this version; build without it.")
     docs = args.docs or [Path(DEFAULT_DOCS)]
     embedder = SentenceTransformerEmbedder(args.model or DEFAULT_MODEL)
     progress = _progress_printer() if sys.stderr.isatty() and not args.json else None
-    report = build_index(docs, args.index, embedder=embedder, progress=progress)
+    report = build_index(docs, args.index, embedder=embedder, manifest=args.manifest, progress=progress)
     if progress:
         print(file=sys.stderr)
     if args.json:
@@ -155,12 +177,13 @@ def _search(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise QAError("--k must be at least 1.")
     questions = _questions(args)
+    filters = _filters(args)
     retriever = _load_retriever(args.index)
     settings = RetrievalSettings(mode=args.mode)
     status = 0
     for qid, question in questions:
         try:
-            passages = retriever.search(question, k=args.k, settings=settings)
+            passages = retriever.search(question, k=args.k, settings=settings, filters=filters)
         except QAError as e:
             if qid is None:
                 raise
@@ -183,11 +206,12 @@ def _ask(args: argparse.Namespace) -> int:
     from .answer import ask
 
     questions = _questions(args)
+    filters = _filters(args)
     retriever = _load_retriever(args.index)
     status = 0
     for qid, question in questions:
         try:
-            answer = ask(retriever, question)
+            answer = ask(retriever, question, filters=filters)
         except QAError as e:
             if qid is None:
                 raise

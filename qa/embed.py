@@ -23,7 +23,7 @@ class Embedder(Protocol):
     name: str
     dimension: int
 
-    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
         """float32 array (len(texts), dimension), rows of unit length."""
         ...
 
@@ -68,7 +68,7 @@ class SentenceTransformerEmbedder:
         )
         self.dimension = int(dimension())
 
-    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.encode(

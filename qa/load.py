@@ -14,10 +14,11 @@ from .article import parse_article
 from .clean import clean_text, decode_text, looks_like_text
 from .errors import UnsupportedDocument
 from .gazetteer import Gazetteer, load_gazetteer
-from .records import Block, Document
+from .manifest import metadata_from_row
+from .records import Document, Parsed
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf", ".html", ".htm", ".docx"}
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
 
@@ -32,12 +33,17 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Files that describe a collection rather than belong to it.
+_COLLECTION_NOTES = re.compile(r"^(readme|licen[cs]e|copying|attribution)(\.\w+)?$", re.I)
+
+
 def discover(folder: Path) -> list[Path]:
-    """Every regular file under `folder`, in a stable order; hidden files skipped."""
+    """Every regular file under `folder`, in a stable order; hidden files and
+    collection notes (README, LICENCE) skipped."""
     files = []
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
+        if any(part.startswith(".") for part in rel.parts) or _COLLECTION_NOTES.match(p.name):
             continue
         if p.is_file():
             files.append(p)
@@ -45,7 +51,7 @@ def discover(folder: Path) -> list[Path]:
 
 
 def load_document(
-    path: Path, root: Path, *, gazetteer: Gazetteer | None = None, meta: dict[str, str] | None = None
+    path: Path, root: Path, *, gazetteer: Gazetteer | None = None, manifest_row: dict[str, str] | None = None
 ) -> tuple[Document, list[str]]:
     """Load one file; returns the Document and any warnings for the build report.
 
@@ -65,36 +71,64 @@ def load_document(
         )
     data = path.read_bytes()
     gazetteer = gazetteer or load_gazetteer()
-    warnings: list[str] = []
-    raw, warning = decode_text(data, rel)
-    if warning:
-        warnings.append(f"{rel}: {warning}")
-    text = clean_text(raw)
-    if not looks_like_text(text):
-        raise UnsupportedDocument(f"{rel}: this does not look like text (binary content); remove it or convert it.")
-    title, blocks, date, publisher = parse_article(text)
-    if not any(b.kind == "body" for b in blocks):
+    parsed, warnings = parse_bytes(data, suffix, rel)
+    if not any(b.kind == "body" for b in parsed.blocks):
         raise UnsupportedDocument(f"{rel}: no prose found (only headings or navigation); nothing to quote.")
+    meta = dict(parsed.meta)
+    date, link = parsed.date, None
+    places = _places(gazetteer, parsed)
+    if manifest_row:
+        from_manifest = metadata_from_row(manifest_row)
+        meta.update(from_manifest)
+        date = from_manifest.get("published") or date
+        link = from_manifest.get("link")
+        authority = gazetteer.resolve(from_manifest.get("local_authority", ""))
+        if authority:
+            places = [authority] + [p for p in places if p != authority and parsed.kind != "report"]
+    if places and gazetteer.region(places[0]):
+        meta["region"] = gazetteer.region(places[0]) or ""
     return (
         Document(
-            doc_id=doc_id_for(rel),
-            source=rel,
-            title=title,
-            text=text,
-            content_hash=content_hash(data),
-            kind="article",
-            date=date,
-            publisher=publisher,
-            places=tuple(_places(gazetteer, title, text, blocks)),
-            blocks=tuple(blocks),
-            meta=dict(meta or {}),
+            doc_id=doc_id_for(rel), source=rel, title=parsed.title, text=parsed.text,
+            content_hash=content_hash(data), kind=parsed.kind, date=date, publisher=parsed.publisher,
+            places=tuple(places), link=link, blocks=parsed.blocks, page_starts=parsed.page_starts, meta=meta,
         ),
         warnings,
     )
 
 
-def _places(gazetteer: Gazetteer, title: str, text: str, blocks: list[Block]) -> list[str]:
-    """Authorities the document is about: named in the title first, then by mentions."""
-    prose = " ".join(text[b.start : b.end] for b in blocks if b.kind in ("title", "body"))
-    in_title = gazetteer.names_in(title)
+def parse_bytes(data: bytes, suffix: str, rel: str) -> tuple[Parsed, list[str]]:
+    """The format loader for a file type."""
+    if suffix == ".pdf":
+        from .pdf import parse_pdf
+
+        return parse_pdf(data, rel), []
+    if suffix in (".html", ".htm"):
+        from .html import parse_html
+
+        return parse_html(data, rel), []
+    if suffix == ".docx":
+        from .docx import parse_docx
+
+        return parse_docx(data, rel), []
+    raw, warning = decode_text(data, rel)
+    text = clean_text(raw)
+    if not looks_like_text(text):
+        raise UnsupportedDocument(f"{rel}: this does not look like text (binary content); remove it or convert it.")
+    title, blocks, date, publisher = parse_article(text)
+    parsed = Parsed(text=text, blocks=tuple(blocks), title=title, date=date, publisher=publisher)
+    return parsed, [f"{rel}: {warning}"] if warning else []
+
+
+def _places(gazetteer: Gazetteer, parsed: Parsed) -> list[str]:
+    """Authorities the document is about. A report is about the one its title
+    names (it mentions neighbours in passing); an article about every one it
+    names, those in its title first, then by mentions."""
+    in_title = gazetteer.names_in(parsed.title)
+    if parsed.kind == "report":
+        if in_title:
+            return in_title[:1]
+        first_page = parsed.text[: parsed.page_starts[1]] if len(parsed.page_starts) > 1 else parsed.text[:3000]
+        return gazetteer.names_in(first_page)[:1]
+    prose = " ".join(parsed.text[b.start : b.end] for b in parsed.blocks if b.kind in ("title", "body"))
     return in_title + [n for n in gazetteer.names_in(prose) if n not in in_title]

@@ -22,16 +22,22 @@ FRAMING_WORDS = re.compile(
     r"|report|reports|reported|think|thinks|according|tell|tells|mention|mentions|mentioned"
     # question words and asking phrases
     r"|what|which|who|whom|whose|when|where|why|how|did|do|does|about|me|anything|something"
-    r"|please|give|show|summary|summarise|summarize|overview|also|else|and|there|latest|recent)\b",
+    r"|please|give|show|summary|summarise|summarize|overview|also|else|and|there|latest|recent|newest|current|last)\b",
     re.IGNORECASE,
 )
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_LATEST = re.compile(r"\b(?:latest|most recent|newest|current|last inspection|recent inspection)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
     text: str  # the question as asked, cleaned of control characters
-    topic: str  # the question without the places it names: what it is about
+    topic: str  # the question without the places and years it names: what it is about
     places: tuple[str, ...]  # canonical authority names named in it
+    years: tuple[int, ...] = ()  # years named in it ("in 2019")
+    latest: bool = False  # asks for the latest inspection
 
     @property
     def is_overview(self) -> bool:
@@ -68,5 +74,6 @@ def parse_question(question: object, gazetteer: Gazetteer) -> Query:
     topic = text
     for _, s, e in sorted(found, key=lambda f: -f[1]):
         topic = topic[:s] + topic[e:]
-    topic = re.sub(r"\s+", " ", topic).strip() or text
-    return Query(text, topic, places)
+    years = tuple(sorted({int(y) for y in _YEAR.findall(topic)}))
+    topic = re.sub(r"\s+", " ", _YEAR.sub(" ", topic)).strip() or text
+    return Query(text, topic, places, years, bool(_LATEST.search(text)))

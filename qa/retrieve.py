@@ -16,6 +16,7 @@ import numpy as np
 
 from . import dense
 from .embed import Embedder
+from .filters import Filters, document_mask, document_year, latest_per_authority
 from .gazetteer import Gazetteer, load_gazetteer
 from .lexical import tokenize
 from .question import Query, parse_question
@@ -38,7 +39,13 @@ class RetrievalSettings:
     # 1.0 ranks every passage about that place first, which is what someone
     # who names an authority expects; other places follow.
     place_boost: float = 1.0
+    # The same for documents of a year the question names, and for the latest
+    # inspection of each authority when it asks for the "latest" one.
+    time_boost: float = 0.5
     rrf_k: int = 60
+
+
+DEFAULT_SETTINGS = RetrievalSettings()
 
 
 class Retriever:
@@ -51,6 +58,8 @@ class Retriever:
         self._chunk_of_sentence = np.repeat(np.arange(len(chunks)), chunks[:, 4] - chunks[:, 3] + 1)
         self._doc_of_sentence = index.sentences[:, 0]
         self._places = [set(d.places) for d in index.documents]
+        self._years = np.array([document_year(d) or 0 for d in index.documents])
+        self._latest = latest_per_authority(index.documents)
         self._sentence_terms: dict[int, frozenset[str]] = {}
 
     def parse(self, question: str) -> Query:
@@ -65,15 +74,23 @@ class Retriever:
     def collection_places(self) -> set[str]:
         return set().union(*self._places) if self._places else set()
 
-    def search(self, question: str, *, k: int = 5, settings: RetrievalSettings = RetrievalSettings()) -> list[Passage]:
+    def search(
+        self, question: str, *, k: int = 5, settings: RetrievalSettings = DEFAULT_SETTINGS,
+        filters: Filters | None = None,
+    ) -> list[Passage]:
         query = self.parse(question)
-        return self.search_query(query, self.encode(query), k=k, settings=settings)
+        return self.search_query(query, self.encode(query), k=k, settings=settings, filters=filters)
 
-    def search_query(self, query: Query, qvec: np.ndarray, *, k: int, settings: RetrievalSettings) -> list[Passage]:
+    def search_query(
+        self, query: Query, qvec: np.ndarray, *, k: int, settings: RetrievalSettings = DEFAULT_SETTINGS,
+        filters: Filters | None = None,
+    ) -> list[Passage]:
+        """Top-k quotes for a parsed question and its vector."""
+        allowed = document_mask(self.index.documents, filters)
         if query.is_overview:
-            sentence_ids, fused, cosines = self._overview_sentences(query, qvec)
+            sentence_ids, fused, cosines = self._overview_sentences(query, qvec, allowed)
         else:
-            sentence_ids, fused, cosines = self._rank_sentences(query, qvec, settings)
+            sentence_ids, fused, cosines = self._rank_sentences(query, qvec, settings, allowed)
         passages: list[Passage] = []
         quoted: set[int] = set()
         seen_quotes: set[str] = set()
@@ -103,24 +120,15 @@ class Retriever:
         return passages
 
     def _rank_sentences(
-        self, query: Query, qvec: np.ndarray, settings: RetrievalSettings
+        self, query: Query, qvec: np.ndarray, settings: RetrievalSettings, allowed: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate sentence ids, best first, with fused scores and cosines."""
-        n_chunks = len(self.index.chunks)
         empty = np.zeros(0, dtype=np.int64)
-        if n_chunks == 0:
+        if len(self.index.chunks) == 0:
             return empty, np.zeros(0), np.zeros(0)
-        want = min(settings.candidates, n_chunks)
-        pools = []
         lexical_all = self.index.lexical.scores(query.keywords)
-        if settings.mode in ("hybrid", "dense"):
-            _, ids = dense.search(self.index.vectors, qvec[None, :], want * 4)
-            pools.append(ids[0][ids[0] >= 0])
-        if settings.mode in ("hybrid", "lexical"):
-            top = np.argpartition(-lexical_all, want - 1)[:want]
-            top = top[lexical_all[top] > 0]
-            pools += [np.arange(self.index.chunks[c, 3], self.index.chunks[c, 4] + 1) for c in top]
-        candidates = np.unique(np.concatenate(pools)) if pools else empty
+        preferred = self._preferred_documents(query)
+        candidates = self._candidates(qvec, lexical_all, settings, allowed, preferred)
         if len(candidates) == 0:
             return empty, np.zeros(0), np.zeros(0)
         cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
@@ -140,19 +148,81 @@ class Retriever:
         else:
             w = settings.dense_weight
             fused = w * _minmax(dense_scores) + (1 - w) * _minmax(lexical_scores)
-        if query.places and settings.place_boost:
-            wanted = set(query.places)
-            about = np.array([bool(self._places[d] & wanted) for d in self._doc_of_sentence[candidates]])
-            fused = fused + settings.place_boost * about
+        fused = fused + self._boosts(query, settings)[self._doc_of_sentence[candidates]]
         order = np.argsort(-fused, kind="stable")
         return candidates[order], fused[order], cos[order]
 
-    def _overview_sentences(self, query: Query, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _preferred_documents(self, query: Query) -> np.ndarray | None:
+        """Documents the question points at (its places, its years), or None."""
+        mask = None
+        if query.places:
+            wanted = set(query.places)
+            mask = np.array([bool(p & wanted) for p in self._places], dtype=bool)
+        if query.years:
+            in_years = np.isin(self._years, query.years)
+            mask = in_years if mask is None else mask & in_years
+        return mask
+
+    def _boosts(self, query: Query, settings: RetrievalSettings) -> np.ndarray:
+        """Per-document additions to the fused score."""
+        boost = np.zeros(len(self.index.documents))
+        if query.places:
+            wanted = set(query.places)
+            boost += settings.place_boost * np.array([bool(p & wanted) for p in self._places])
+        if query.years:
+            boost += settings.time_boost * np.isin(self._years, query.years)
+        if query.latest:
+            boost += settings.time_boost * self._latest
+        return boost
+
+    def _candidates(
+        self, qvec: np.ndarray, lexical_all: np.ndarray, settings: RetrievalSettings,
+        allowed: np.ndarray | None, preferred: np.ndarray | None,
+    ) -> np.ndarray:
+        """Sentences worth scoring: the best of the whole collection, and the
+        best within the documents the question points at, so that a small
+        preferred set is never crowded out by the rest."""
+        want = min(settings.candidates, len(self.index.chunks))
+        use_dense = settings.mode in ("hybrid", "dense")
+        use_lexical = settings.mode in ("hybrid", "lexical")
+        pools = []
+        if use_dense:
+            _, ids = dense.search(self.index.vectors, qvec[None, :], want * 4)
+            pools.append(ids[0][ids[0] >= 0])
+        if use_lexical:
+            pools.append(self._sentences_of_chunks(_top(lexical_all, want)))
+        scopes = [m for m in (allowed, preferred if allowed is None else (
+            allowed & preferred if preferred is not None else None)) if m is not None]
+        for scope in scopes:
+            sentence_ids = np.flatnonzero(scope[self._doc_of_sentence])
+            if use_dense and len(sentence_ids):
+                cos = dense.vectors_of(self.index.vectors, sentence_ids) @ qvec
+                pools.append(sentence_ids[_top(cos, want * 4, positive_only=False)])
+            if use_lexical:
+                chunk_ids = np.flatnonzero(scope[self.index.chunks[:, 0]])
+                pools.append(self._sentences_of_chunks(chunk_ids[_top(lexical_all[chunk_ids], want)]))
+        candidates = np.unique(np.concatenate(pools)) if pools else np.zeros(0, dtype=np.int64)
+        if allowed is not None:
+            candidates = candidates[allowed[self._doc_of_sentence[candidates]]]
+        return candidates
+
+    def _sentences_of_chunks(self, chunk_ids: np.ndarray) -> np.ndarray:
+        if len(chunk_ids) == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([np.arange(self.index.chunks[c, 3], self.index.chunks[c, 4] + 1) for c in chunk_ids])
+
+    def _overview_sentences(
+        self, query: Query, qvec: np.ndarray, allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For a question about a place and nothing more: the opening sentences
         of each document about it (where reports and articles sum up), the
-        most recent document first."""
+        most recent document first (or those of the years it names)."""
         wanted = set(query.places)
-        docs = [i for i, places in enumerate(self._places) if places & wanted]
+        docs = [
+            i for i, places in enumerate(self._places)
+            if places & wanted and (allowed is None or allowed[i])
+            and (not query.years or self._years[i] in query.years)
+        ]
         docs.sort(key=lambda i: self.index.documents[i].date or "", reverse=True)
         ids, scores = [], []
         for rank, d in enumerate(docs):
@@ -194,6 +264,15 @@ class Retriever:
             terms = frozenset(tokenize(self.index.documents[d].text[s:e]))
             self._sentence_terms[sid] = terms
         return terms
+
+
+def _top(scores: np.ndarray, n: int, *, positive_only: bool = True) -> np.ndarray:
+    """Indices of the n highest scores (unordered); only positive ones if asked."""
+    if len(scores) == 0:
+        return np.zeros(0, dtype=np.int64)
+    n = min(n, len(scores))
+    top = np.argpartition(-scores, n - 1)[:n]
+    return top[scores[top] > 0] if positive_only else top
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

@@ -41,10 +41,16 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
+SEED_ARTICLES = sorted(SEEDS.glob("*.txt"))
+
+
 @pytest.fixture
 def seed_docs(tmp_path: Path) -> Path:
+    """A copy of the two seed articles (the reports are tested on their own)."""
     folder = tmp_path / "docs"
-    shutil.copytree(SEEDS, folder)
+    folder.mkdir()
+    for f in SEED_ARTICLES:
+        shutil.copy(f, folder / f.name)
     return folder
 
 
@@ -57,11 +63,27 @@ def real_embedder():
 
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
+    """The seed articles alone, with the real model."""
     from qa.build import build_index
 
+    docs = tmp_path_factory.mktemp("seed-articles")
+    for f in SEED_ARTICLES:
+        shutil.copy(f, docs / f.name)
     index_dir = tmp_path_factory.mktemp("seed-index")
-    build_index([SEEDS], index_dir, embedder=real_embedder)
+    build_index([docs], index_dir, embedder=real_embedder)
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def default_retriever(tmp_path_factory, real_embedder):
+    """The whole default collection (articles and sample reports), real model."""
+    from qa.build import build_index
+    from qa.retrieve import Retriever
+    from qa.store import load_index
+
+    index_dir = tmp_path_factory.mktemp("default-index")
+    build_index([SEEDS], index_dir, embedder=real_embedder)
+    return Retriever(load_index(index_dir), real_embedder)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from qa.store import load_index
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSAGE_KEYS = {"rank", "score", "doc_id", "source", "title", "quote", "start", "end", "page", "paragraph", "citation"}
 
@@ -27,7 +29,8 @@ def built(tmp_path_factory) -> Path:
     result = qa("build", "--docs", str(ROOT / "seeds"), "--index", str(index), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert len(report["indexed"]) == 2 and report["skipped"] == []
+    seeds = [p for p in (ROOT / "seeds").rglob("*") if p.suffix in (".txt", ".pdf")]
+    assert len(report["indexed"]) == len(seeds) and report["skipped"] == []
     return index
 
 
@@ -39,7 +42,7 @@ def test_search_json_shape(built):
     out = json.loads(r.stdout)
     assert out["query"].startswith("What did")
     assert len(out["results"]) == 3
-    texts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "seeds").iterdir()}
+    texts = {d.source: d.text for d in load_index(built).documents}
     for p in out["results"]:
         assert PASSAGE_KEYS <= p.keys()
         assert texts[p["source"]][p["start"] : p["end"]] == p["quote"]
