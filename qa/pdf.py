@@ -148,7 +148,7 @@ def _join(text: str, line: str, vocabulary: Counter[str]) -> str:
     A hyphen at the line end is dropped only when the joined word is a word
     the document uses elsewhere ("assess-" + "ment"); compounds keep it.
     """
-    m = re.search(r"([A-Za-z]+)[-\ufffe]$", text)
+    m = re.search(r"([A-Za-z]+)[-\ufffe]$", text[-64:])  # the tail only: text grows with the document
     n = re.match(r"[a-z]+", line)
     if m and n:
         if vocabulary[(m.group(1) + n.group(0)).lower()] > 0:
