@@ -6,6 +6,7 @@ reuse its sentence vectors, so a rebuild embeds only new or changed files.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,6 +116,7 @@ def build_index(
             partial,
             documents=documents,
             sentences=sentences,
+            repeated=repeated_sentences(documents, sentences),
             chunks=chunks,
             vectors=vectors,
             lexical=lexical,
@@ -125,6 +127,22 @@ def build_index(
     report.sentences, report.chunks = len(sentences), len(chunks)
     report.seconds = time.perf_counter() - started
     return report
+
+
+# A sentence found word for word in this many documents is stock text (the
+# regulator's licence and contact paragraph, a site's footer), not a finding.
+REPEATED_MIN_DOCUMENTS = 5
+
+
+def repeated_sentences(documents: list[Document], sentences: list[Sentence]) -> np.ndarray:
+    """True for each sentence whose words recur in many documents."""
+    # Digits folded: stock paragraphs differ only in phone numbers and dates.
+    keys = [re.sub(r"\d+", "#", " ".join(documents[s.doc_index].text[s.start : s.end].lower().split()))
+            for s in sentences]
+    docs_of: dict[str, set[int]] = {}
+    for key, s in zip(keys, sentences, strict=True):
+        docs_of.setdefault(key, set()).add(s.doc_index)
+    return np.array([len(docs_of[k]) >= REPEATED_MIN_DOCUMENTS for k in keys], dtype=bool)
 
 
 def _unchanged(index_dir: Path, documents: list[Document], embedder: Embedder, settings: ChunkSettings) -> bool:

@@ -204,7 +204,7 @@ class Retriever:
         candidates = np.unique(np.concatenate(pools)) if pools else np.zeros(0, dtype=np.int64)
         if allowed is not None:
             candidates = candidates[allowed[self._doc_of_sentence[candidates]]]
-        return candidates
+        return candidates[~self.index.repeated[candidates]]
 
     def _sentences_of_chunks(self, chunk_ids: np.ndarray) -> np.ndarray:
         if len(chunk_ids) == 0:
@@ -226,7 +226,7 @@ class Retriever:
         docs.sort(key=lambda i: self.index.documents[i].date or "", reverse=True)
         ids, scores = [], []
         for rank, d in enumerate(docs):
-            rows = np.flatnonzero(self._doc_of_sentence == d)[:3]
+            rows = np.flatnonzero((self._doc_of_sentence == d) & ~self.index.repeated)[:3]
             ids += rows.tolist()
             scores += [1.0 - 0.1 * rank - 0.01 * j for j in range(len(rows))]
         ids_array = np.array(ids, dtype=np.int64)

@@ -7,6 +7,7 @@
         manifest.json    format, model, dimension, chunking, documents, file sizes
         documents.jsonl  every document's stored text and metadata
         sentences.npy    (doc, start, end, block) per sentence; row = vector id
+        repeated.npy     per sentence: stock text repeated across documents (never quoted)
         chunks.npy       (doc, start, end, first sentence, last sentence)
         dense.faiss      sentence vectors
         lexical/         bm25s index of the chunks
@@ -37,8 +38,8 @@ from .errors import BuildLocked, IndexDamaged, IndexMismatch, IndexNotBuilt
 from .lexical import LexicalIndex
 from .records import Block, Chunk, Document, Sentence
 
-FORMAT_VERSION = 1
-_FILES = ("documents.jsonl", "sentences.npy", "chunks.npy", "dense.faiss")
+FORMAT_VERSION = 2
+_FILES = ("documents.jsonl", "sentences.npy", "chunks.npy", "repeated.npy", "dense.faiss")
 
 
 @dataclass
@@ -50,6 +51,7 @@ class LoadedIndex:
     chunks: np.ndarray  # int64 (m, 5)
     vectors: faiss.Index
     lexical: LexicalIndex
+    repeated: np.ndarray  # bool per sentence
 
     def sentence(self, i: int) -> Sentence:
         d, s, e, b = (int(x) for x in self.sentences[i])
@@ -94,6 +96,7 @@ def write_build(
     documents: list[Document],
     sentences: list[Sentence],
     chunks: list[Chunk],
+    repeated: np.ndarray,
     vectors: np.ndarray,
     lexical: LexicalIndex,
     manifest: dict,
@@ -111,6 +114,7 @@ def write_build(
             [(c.doc_index, c.start, c.end, c.first_sentence, c.last_sentence) for c in chunks], dtype=np.int64
         ).reshape(-1, 5),
     )
+    np.save(folder / "repeated.npy", np.asarray(repeated, dtype=bool))
     dense.save(dense.build_vector_index(vectors), folder / "dense.faiss")
     lexical.save(folder / "lexical")
     manifest = dict(manifest)
@@ -203,13 +207,14 @@ def load_index(index_dir: Path) -> LoadedIndex:
             documents = [_document_from_json(json.loads(line)) for line in f]
         sentences = np.load(folder / "sentences.npy")
         chunks = np.load(folder / "chunks.npy")
+        repeated = np.load(folder / "repeated.npy")
         vectors = dense.load(folder / "dense.faiss")
         lexical = LexicalIndex.load(folder / "lexical")
     except Exception as e:  # any reader error here means damaged files
         raise IndexDamaged(f"The index in {folder} could not be read ({e}); {rebuild}.") from None
-    if vectors.ntotal != len(sentences) or vectors.d != manifest.get("dimension"):
+    if vectors.ntotal != len(sentences) or len(repeated) != len(sentences) or vectors.d != manifest.get("dimension"):
         raise IndexDamaged(f"The index in {folder} is inconsistent (vector count); {rebuild}.")
-    return LoadedIndex(folder, manifest, documents, sentences, chunks, vectors, lexical)
+    return LoadedIndex(folder, manifest, documents, sentences, chunks, vectors, lexical, repeated)
 
 
 def _document_to_json(d: Document) -> dict:
