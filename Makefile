@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 PORT ?= 8501
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: setup index run test test-all lint
 
 $(STAMP): requirements.txt
@@ -16,6 +18,10 @@ $(STAMP): requirements.txt
 
 setup: $(STAMP)
 
+# Debian's Chromium for the browser test (Playwright never downloads one).
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 # Incremental: embeds only new or changed files, does nothing if none changed.
 index: setup
 	$(BIN)/python -m qa build --docs seeds --index index
@@ -24,11 +30,11 @@ run: index
 	$(BIN)/python -m streamlit run app.py --server.headless true --server.port $(PORT) \
 		--browser.gatherUsageStats false
 
-test: setup
+test: setup $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 # Also the slow suites (full shared collection, benchmarks).
-test-all: setup
+test-all: setup $(CHROMIUM)
 	$(BIN)/python -m pytest -q -m ""
 
 lint: setup

@@ -1,9 +1,9 @@
-"""Streamlit page: ask a question, read the answer in the reports' own words.
+"""Streamlit chat: ask about inspection reports, read the answer in their own words.
 
-All logic lives in qa/; this file only lays out the page. Document text is
-always shown as text (st.text / escaped Markdown), never as HTML.
+All logic lives in qa/ (qa.service, qa.present, qa.export); this file lays
+out the page. Document text and file names are always escaped (qa.present)
+and never pass through unsafe_allow_html.
 """
-
 from __future__ import annotations
 
 import os
@@ -11,51 +11,138 @@ from pathlib import Path
 
 import streamlit as st
 
-from qa.answer import ask
 from qa.errors import QAError
-from qa.service import open_retriever
+from qa.export import to_csv, to_json, to_markdown
+from qa.filters import GRADES, Filters
+from qa.present import collection_rows, escape_markdown, highlighted_markdown
+from qa.service import Chat, Service
+from qa.uploads import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 
 INDEX_DIR = Path(os.environ.get("QA_INDEX", "index"))
 DOCS_DIR = Path(os.environ.get("QA_DOCS", "seeds"))
 
-st.set_page_config(page_title="Inspection reports: cited answers", page_icon="📑")
+st.set_page_config(page_title="Inspection reports: cited answers", page_icon="📑", layout="wide")
 
 
 @st.cache_resource(show_spinner="Loading the model and the index (first start only)…")
-def retriever():
-    return open_retriever(INDEX_DIR, DOCS_DIR)[0]
+def service() -> Service:
+    return Service(INDEX_DIR, DOCS_DIR)
 
 
-def quote_block(text: str) -> None:
-    st.text(" ".join(text.split()))
+def passage_card(svc: Service, p, *, number: int | None) -> None:
+    doc = next(d for d in svc.documents if d.doc_id == p.doc_id)
+    with st.container(border=True):
+        st.markdown(highlighted_markdown(doc, p))
+        where = [x for x in (doc.places[0] if doc.places else None, p.date,
+                             f"p. {p.page}" if p.page else None, f"para. {p.paragraph}" if p.paragraph else None) if x]
+        label = f"[{number}] " if number else ""
+        st.caption(escape_markdown(f"{label}{p.title} · {' · '.join(str(w) for w in where)}"))
+        cols = st.columns([3, 1])
+        with cols[0]:
+            st.code(p.citation, language=None, wrap_lines=True)  # has a copy button
+        with cols[1]:
+            if p.link and p.link.startswith("https://"):
+                st.link_button("Open source", p.link)
+            else:
+                st.caption(escape_markdown(f"File: {p.source}"))
 
 
-st.title("Inspection reports: cited answers")
-st.caption("Answers are the reports' own words, quoted and cited. Nothing is paraphrased.")
+def show_turn(svc: Service, turn) -> None:
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(turn.asked))
+    with st.chat_message("assistant"):
+        if turn.understood != turn.asked:
+            st.caption(escape_markdown(f"Understood as: {turn.understood}"))
+        a = turn.answer
+        if a.answered:
+            for p in a.citations:
+                passage_card(svc, p, number=p.rank)
+        else:
+            st.info(a.reason or a.text)
+            if a.closest:
+                st.markdown("**Closest passages — not an answer**")
+                for p in a.closest:
+                    passage_card(svc, p, number=None)
+
 
 try:
-    r = retriever()
+    svc = service()
 except QAError as e:
     st.error(str(e))
     st.stop()
 
-question = st.text_input("Your question", placeholder="What did inspectors say about supervision in Rotherham?")
+if "chat" not in st.session_state:
+    st.session_state.chat = Chat()
+chat: Chat = st.session_state.chat
+rows = collection_rows(svc.documents)
+
+with st.sidebar:
+    st.header("Filters")
+    authorities = st.multiselect("Local authority", sorted({r["authority"] for r in rows if r["authority"]}))
+    regions = st.multiselect("Region", sorted({r["region"] for r in rows if r["region"]}))
+    years = sorted({r["year"] for r in rows if r["year"]})
+    year_range = st.slider("Year", years[0], years[-1], (years[0], years[-1])) if len(years) > 1 else None
+    grades = st.multiselect("Overall grade", list(GRADES))
+    kinds = st.multiselect("Document type", ["report", "article"])
+    max_quotes = st.slider("Passages per answer", 1, 10, 4)
+    filters = Filters(
+        authorities=tuple(authorities), regions=tuple(regions),
+        year_from=year_range[0] if year_range and year_range != (years[0], years[-1]) else None,
+        year_to=year_range[1] if year_range and year_range != (years[0], years[-1]) else None,
+        grades=tuple(grades), kinds=tuple(kinds),
+    )
+
+    st.header("Export")
+    answers = [t.answer for t in chat.turns]
+    st.download_button("Markdown", to_markdown(answers), "answers.md", "text/markdown", disabled=not answers)
+    st.download_button("CSV (one row per quote)", to_csv(answers), "answers.csv", "text/csv", disabled=not answers)
+    st.download_button("JSON (one row per quote)", to_json(answers), "answers.json", "application/json",
+                       disabled=not answers)
+    if st.button("New conversation", disabled=not chat.turns):
+        st.session_state.chat = Chat()
+        st.rerun()
+
+    st.header("Add documents")
+    uploads = st.file_uploader(f"PDF, TXT, HTML or DOCX, up to {MAX_UPLOAD_BYTES // 2**20} MB each",
+                               type=list(UPLOAD_TYPES), accept_multiple_files=True)
+    if uploads and st.button("Add to the collection"):
+        bar = st.progress(0.0, text="Indexing…")
+        report, rejected = svc.add_files(
+            [(f.name, f.getvalue()) for f in uploads],
+            progress=lambda done, total, stage: bar.progress(done / max(1, total), text=f"{stage} {done}/{total}"),
+        )
+        bar.empty()
+        for name, reason in rejected:
+            st.error(escape_markdown(f"{name}: {reason}"))
+        if report:
+            st.success(escape_markdown(f"Indexed {len(report.embedded)} new document(s)."))
+            st.rerun()
+
+    st.header("Collection")
+    st.caption(f"{len(rows)} documents")
+    by_year: dict[int, int] = {}
+    for r in rows:
+        if r["year"]:
+            by_year[r["year"]] = by_year.get(r["year"], 0) + 1
+    if by_year:
+        st.bar_chart({"documents": by_year}, x_label="year")
+    st.dataframe(
+        [{k: r[k] for k in ("authority", "year", "grade", "type")} for r in rows],
+        hide_index=True, use_container_width=True,
+    )
+
+st.title("Inspection reports: cited answers")
+st.caption("Answers are the reports' own words, quoted and cited. Nothing is paraphrased.")
+
+for turn in chat.turns:
+    show_turn(svc, turn)
+
+question = st.chat_input("Ask, e.g. What did inspectors say about supervision in Rotherham?")
 if question:
     try:
-        answer = ask(r, question)
+        turn = svc.ask(chat, question, filters=filters, max_quotes=max_quotes)
     except QAError as e:
-        st.warning(str(e))
-        st.stop()
-    if answer.answered:
-        for p in answer.citations:
-            with st.container(border=True):
-                quote_block(p.quote)
-                st.caption(f"[{p.rank}] {p.citation}")
+        with st.chat_message("assistant"):
+            st.warning(str(e))
     else:
-        st.info(answer.reason)
-        if answer.closest:
-            st.subheader("Closest passages (not an answer)")
-            for p in answer.closest:
-                with st.container(border=True):
-                    quote_block(p.quote)
-                    st.caption(p.citation)
+        show_turn(svc, turn)

@@ -8,6 +8,7 @@ ranking, and never cross a heading, boilerplate or a numbered paragraph.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .records import Chunk, Document, Sentence
@@ -19,7 +20,7 @@ class ChunkSettings:
     max_words: int = 80  # a chunk closes before it would pass this many words
     # Bump when loading, cleaning or segmentation changes what a sentence is,
     # so that stored vectors are not reused for different sentences.
-    pipeline_version: int = 1
+    pipeline_version: int = 2
 
     def to_json(self) -> dict:
         return {
@@ -30,13 +31,26 @@ class ChunkSettings:
         }
 
 
+_ENDS_SENTENCE = re.compile(r"""[.!?…]["'”’)\]]*$""")
+FRAGMENT_MAX_WORDS = 15
+
+
+def is_fragment(text: str) -> bool:
+    """A heading, table cell or caption that the segmenter left inside a
+    paragraph: short and without closing punctuation, or just a few words.
+    Such pieces are never quoted (a quote never ends mid-sentence)."""
+    words = len(text.split())
+    return words < 4 or (words < FRAGMENT_MAX_WORDS and not _ENDS_SENTENCE.search(text))
+
+
 def sentences_of(doc: Document, doc_index: int) -> list[Sentence]:
     out = []
     for bi, block in enumerate(doc.blocks):
         if block.kind != "body":
             continue
         for s, e in split_sentences(doc.text, block.start, block.end):
-            out.append(Sentence(doc_index, s, e, bi))
+            if not is_fragment(doc.text[s:e]):
+                out.append(Sentence(doc_index, s, e, bi))
     return out
 
 

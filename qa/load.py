@@ -24,8 +24,8 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 
 def doc_id_for(relative_path: str) -> str:
     """A stable id without white space (TREC run files split on it)."""
-    stem = re.sub(r"\.[A-Za-z0-9]{1,8}$", "", relative_path)
-    slug = re.sub(r"[^\w/.-]+", "-", stem, flags=re.UNICODE).strip("-")
+    stem = re.sub(r"\.[A-Za-z0-9]{1,8}$", "", relative_path).replace("'", "").replace("’", "")
+    slug = re.sub(r"-{2,}", "-", re.sub(r"[^\w/.-]+", "-", stem, flags=re.UNICODE)).strip("-")
     return slug or hashlib.sha1(relative_path.encode()).hexdigest()[:12]
 
 

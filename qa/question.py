@@ -43,7 +43,12 @@ class Query:
     def is_overview(self) -> bool:
         """A question that names a place and nothing else to look for:
         "What did inspectors say about Sheffield?", "And what about Leeds?"."""
-        return bool(self.places) and not tokenize(self.keywords)
+        return bool(self.places) and not self.has_subject
+
+    @property
+    def has_subject(self) -> bool:
+        """Whether anything but places, years and framing words is asked about."""
+        return bool(tokenize(FRAMING_WORDS.sub(" ", self.topic)))
 
     @property
     def keywords(self) -> str:
@@ -73,7 +78,12 @@ def parse_question(question: object, gazetteer: Gazetteer) -> Query:
     places = tuple(dict.fromkeys(name for name, _, _ in found))
     topic = text
     for _, s, e in sorted(found, key=lambda f: -f[1]):
-        topic = topic[:s] + topic[e:]
+        # "in Rotherham", "Rotherham's": the preposition or possessive goes with the place
+        before = re.search(r"\b(?:in|for|at|of|from|across|within)\s+$", topic[:s], re.I)
+        after = re.match(r"['’]s\b", topic[e:])
+        topic = topic[: before.start() if before else s] + topic[e + (after.end() if after else 0) :]
     years = tuple(sorted({int(y) for y in _YEAR.findall(topic)}))
+    topic = re.sub(r"\b(?:in|for|from|during)\s+(?=(?:19|20)\d\d\b)", "", topic, flags=re.I)
     topic = re.sub(r"\s+", " ", _YEAR.sub(" ", topic)).strip() or text
+    topic = re.sub(r"\s+([?.!,])", r"\1", topic)
     return Query(text, topic, places, years, bool(_LATEST.search(text)))

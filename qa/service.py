@@ -1,16 +1,94 @@
-"""Opening the product for a front end: index + model, built when missing.
+"""The product behind a front end: one shared index and model per process,
+asking in a conversation, adding uploads.
 
-Kept out of app.py so the page stays thin and this is testable.
+Kept out of app.py so the page stays thin and all of this is testable.
 """
-
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BuildReport, build_index
-from .embed import DEFAULT_MODEL, SentenceTransformerEmbedder
+from .answer import AnswerSettings, ask
+from .build import BuildReport, ProgressFn, build_index
+from .conversation import Conversation
+from .embed import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from .errors import UnsupportedDocument
+from .filters import Filters
+from .records import Answer, Document
 from .retrieve import Retriever
 from .store import load_index, read_manifest
+from .uploads import save_upload
+
+UPLOADS_FOLDER = "uploads"
+
+
+@dataclass
+class Turn:
+    asked: str
+    understood: str
+    answer: Answer
+
+
+@dataclass
+class Chat:
+    """One user's conversation (kept in the browser session)."""
+
+    conversation: Conversation = field(default_factory=Conversation)
+    turns: list[Turn] = field(default_factory=list)
+
+
+class Service:
+    """Shared by every session of a server process. Queries read the current
+    retriever; an upload builds a new index and swaps the retriever in one
+    assignment, so a query sees the old collection or the new one."""
+
+    def __init__(self, index_dir: Path, docs_dir: Path, *, embedder: Embedder | None = None,
+                 model: str = DEFAULT_MODEL):
+        self.index_dir, self.docs_dir = Path(index_dir), Path(docs_dir)
+        manifest = read_manifest(self.index_dir)
+        self.embedder = embedder or SentenceTransformerEmbedder(manifest["model"] if manifest else model)
+        self._build_lock = threading.Lock()
+        self.last_build: BuildReport | None = None
+        if self.docs_dir.is_dir():
+            self.last_build = build_index([self.docs_dir], self.index_dir, embedder=self.embedder)
+        self.retriever = Retriever(load_index(self.index_dir), self.embedder)
+
+    @property
+    def documents(self) -> list[Document]:
+        return self.retriever.index.documents
+
+    def ask(self, chat: Chat, question: str, *, filters: Filters | None = None, max_quotes: int = 4) -> Turn:
+        understood = chat.conversation.resolve(question, self.retriever.gazetteer)
+        answer = ask(self.retriever, understood, settings=AnswerSettings(max_quotes=max_quotes), filters=filters)
+        turn = Turn(question, understood, answer)
+        chat.turns.append(turn)
+        return turn
+
+    def add_files(
+        self, files: list[tuple[str, bytes]], *, progress: ProgressFn | None = None
+    ) -> tuple[BuildReport | None, list[tuple[str, str]]]:
+        """Save uploads into the collection and index them; (report, rejected)."""
+        rejected: list[tuple[str, str]] = []
+        saved = []
+        for name, data in files:
+            try:
+                saved.append(save_upload(self.docs_dir / UPLOADS_FOLDER, name, data))
+            except UnsupportedDocument as e:
+                rejected.append((name, str(e)))
+        if not saved:
+            return None, rejected
+        with self._build_lock:
+            report = build_index([self.docs_dir], self.index_dir, embedder=self.embedder, progress=progress)
+            self.retriever = Retriever(load_index(self.index_dir), self.embedder)
+        for path in saved:
+            rel = path.relative_to(self.docs_dir).as_posix()
+            reason = next((r for f, r in report.skipped if f == rel), None)
+            if reason:
+                rejected.append((path.name, reason))
+                path.unlink(missing_ok=True)  # a file that cannot be indexed does not stay in the collection
+        self.last_build = report
+        return report, rejected
 
 
 def open_retriever(
@@ -18,7 +96,6 @@ def open_retriever(
 ) -> tuple[Retriever, BuildReport | None]:
     """A Retriever over `index_dir`, building it from `docs_dir` when it is
     missing or stale; returns the build report when a build ran."""
-    manifest = read_manifest(index_dir)
-    embedder = SentenceTransformerEmbedder(manifest["model"] if manifest else model)
-    report = build_index([docs_dir], index_dir, embedder=embedder) if docs_dir.is_dir() else None
-    return Retriever(load_index(index_dir), embedder), report
+    service = Service(index_dir, docs_dir, model=model)
+    return service.retriever, service.last_build
+

@@ -1,5 +1,4 @@
-"""The Streamlit page, driven by streamlit.testing (no browser)."""
-
+"""The Streamlit chat, driven by streamlit.testing (no browser; see test_browser.py)."""
 from __future__ import annotations
 
 import shutil
@@ -9,33 +8,86 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = (
+    "Hostile page\n\nThe fostering panel in Torbay met <script>alert('x')</script> weekly and "
+    "[approved carers](http://evil.example) quickly.\n\n![tracker](http://evil.example/p.png) Torbay panels "
+    "were praised by inspectors for their fostering decisions.\n"
+)
 
 
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    docs = tmp_path / "docs"
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory):
+    """The default collection plus one document carrying markup, indexed once."""
+    root = tmp_path_factory.mktemp("app")
+    docs = root / "docs"
     shutil.copytree(ROOT / "seeds", docs)
-    monkeypatch.setenv("QA_DOCS", str(docs))
-    monkeypatch.setenv("QA_INDEX", str(tmp_path / "index"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    (docs / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QA_DOCS", str(docs))
+        mp.setenv("QA_INDEX", str(root / "index"))
+        yield docs
+
+
+def new_app(collection) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     assert not at.exception, at.exception
     return at
 
 
-def test_question_shows_quote_and_citation(app):
-    app.text_input[0].input("What did inspectors say about Rotherham supervision?").run()
-    assert not app.exception
-    shown = " ".join(t.value for t in app.text)
-    assert "beginning to deliver more regular supervision" in shown
-    assert any("Community Care" in c.value and "para." in c.value for c in app.caption)
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at
 
 
-def test_unanswerable_question_says_so(app):
-    app.text_input[0].input("What did inspectors say about supervision in Leeds?").run()
-    assert any("no documents about Leeds" in i.value for i in app.info)
+def shown(at: AppTest) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [c.value for c in at.code])
 
 
-def test_empty_question_is_a_warning_not_a_crash(app):
-    app.text_input[0].input("   ").run()
-    assert not app.exception
+def test_ask_shows_the_quote_and_its_citation(collection):
+    at = ask(new_app(collection), "What did inspectors say about Rotherham supervision?")
+    assert "beginning to deliver more regular supervision" in shown(at)
+    assert any("Community Care" in c.value and "para. 10" in c.value for c in at.code)
+
+
+def test_follow_up_answers_about_the_new_place(collection):
+    at = ask(new_app(collection), "What did inspectors say about Rotherham supervision?")
+    at = ask(at, "And what about Sheffield?")
+    captions = [c.value for c in at.caption]
+    assert any("Understood as" in c and "Sheffield" in c for c in captions)
+    last_codes = [c.value for c in at.code][-1]
+    assert "Sheffield" in last_codes
+    at = ask(at, "What needs to improve there?")
+    assert any("Understood as" in c and "Sheffield" in c for c in [c.value for c in at.caption])
+
+
+def test_no_answer_says_so_and_offers_closest_passages(collection):
+    at = ask(new_app(collection), "What did inspectors say about supervision in Leeds?")
+    assert any("no documents about Leeds" in i.value for i in at.info)
+    assert any("not an answer" in m.value for m in at.markdown)
+
+
+def test_filters_narrow_the_answer(collection):
+    at = new_app(collection)
+    at.sidebar.multiselect[0].set_value(["Dorset"]).run()
+    at = ask(at, "How is supervision of social workers?")
+    codes = [c.value for c in at.code]
+    assert codes and all("Dorset" in c for c in codes)
+
+
+def test_document_markup_is_shown_as_text(collection):
+    at = ask(new_app(collection), "Torbay fostering panel weekly")
+    body = " ".join(m.value for m in at.markdown)
+    assert "alert" in body  # the document is shown ...
+    assert "<script>" not in body and "](http" not in body and "![" not in body  # ... as inert text
+
+
+def test_empty_question_is_a_message_not_a_crash(collection):
+    at = ask(new_app(collection), "   ")
+    assert at.warning or not at.exception
+
+
+def test_collection_overview_in_the_sidebar(collection):
+    at = new_app(collection)
+    assert at.sidebar.dataframe and len(at.sidebar.dataframe[0].value) >= 13

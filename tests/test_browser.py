@@ -1,0 +1,111 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright
+against `streamlit run app.py` on a local port.
+
+Saves a screenshot and the measured timings to artifacts/ (git-ignored).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+HOSTILE = (
+    "<html><head><title>Torbay fostering</title></head><body><article><h1>Torbay fostering panels praised</h1>"
+    "<p>Inspectors said the Torbay fostering panel &lt;script&gt;alert('owned')&lt;/script&gt; met weekly and "
+    "[approved carers](http://evil.example/) quickly, which helped children settle.</p>"
+    "<p>Torbay fostering panels were praised for clear decisions and careful matching of children.</p>"
+    "</article></body></html>"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make test` (it installs Debian's chromium) or apt-get install chromium")
+    root = tmp_path_factory.mktemp("browser")
+    docs = root / "docs"
+    shutil.copytree(ROOT / "seeds", docs)
+    (docs / "torbay.html").write_text(HOSTILE, encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "QA_DOCS": str(docs), "QA_INDEX": str(root / "index")}
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 120 s")
+    yield url, started
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_ask_follow_up_and_inert_document(server):
+    from playwright.sync_api import sync_playwright
+
+    url, started = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    timings = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url)
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.wait_for(timeout=300_000)  # the first start builds the index
+
+        def ask(question: str, expect: str) -> float:
+            t = time.monotonic()
+            box.fill(question)
+            box.press("Enter")
+            page.get_by_text(expect, exact=False).last.wait_for(timeout=120_000)
+            return time.monotonic() - t
+
+        timings["first_question_s"] = ask("What did inspectors say about Rotherham supervision?",
+                                          "beginning to deliver more regular supervision")
+        timings["start_to_first_answer_s"] = time.monotonic() - started
+        page.screenshot(path=str(ARTIFACTS / "browser-first-answer.png"), full_page=True)
+        page.locator("text=Community Care >> visible=true").first.wait_for(timeout=10_000)  # the citation
+        timings["follow_up_s"] = ask("And what about Sheffield?", "Understood as")
+        page.locator("text=Sheffield >> visible=true").last.wait_for(timeout=10_000)
+        timings["third_question_s"] = ask("Torbay fostering panel weekly", "alert('owned')")
+        page.wait_for_timeout(500)
+        assert dialogs == []  # no script ran
+        links = page.locator("a[href^='http://evil.example']")
+        assert links.count() == 0, links.first.evaluate("a => a.parentElement.outerHTML")  # no link was made
+        assert page.locator("script:has-text('owned')").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "browser.png"), full_page=True)
+        browser.close()
+    (ARTIFACTS / "browser_timings.json").write_text(json.dumps(timings, indent=1))

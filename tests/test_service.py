@@ -1,0 +1,87 @@
+"""Uploads, exports and the shared service, with the fake embedder."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from qa.export import quote_rows, to_csv, to_json, to_markdown
+from qa.present import escape_markdown, paragraph_around
+from qa.service import Chat, Service
+from qa.uploads import MAX_UPLOAD_BYTES, safe_file_name
+
+
+@pytest.fixture
+def service(seed_docs, tmp_path, fake_embedder):
+    return Service(tmp_path / "index", seed_docs, embedder=fake_embedder)
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("C:\\Users\\x\\report.pdf", "report.pdf"),
+        (".hidden.txt", "hidden.txt"),
+        ("a\x00b\u202e.txt", "ab.txt"),
+        ("<script>.html", "_script_.html"),
+        ("", "upload"),
+    ],
+)
+def test_upload_names_cannot_escape_the_folder(name, expected):
+    assert safe_file_name(name) == expected
+
+
+def test_uploads_are_indexed_and_bad_ones_rejected_with_reason(service):
+    good = b"Fostering in Torbay\n\nInspectors found that fostering panels in Torbay were timely.\n"
+    report, rejected = service.add_files([
+        ("../torbay.txt", good), ("virus.exe", b"MZ..."), ("empty.txt", b""), ("bin.txt", bytes(range(256)) * 4),
+        ("big.txt", b"x" * (MAX_UPLOAD_BYTES + 1)),
+    ])
+    reasons = dict(rejected)
+    assert "not accepted" in reasons["virus.exe"] and "empty" in reasons["empty.txt"]
+    assert "binary" in reasons["bin.txt"] and "limit" in reasons["big.txt"]
+    assert report and report.embedded == ["uploads/torbay.txt"]
+    assert (service.docs_dir / "uploads" / "torbay.txt").is_file()
+    assert not (service.docs_dir / "uploads" / "bin.txt").exists()  # rejected files do not stay
+    chat = Chat()
+    turn = service.ask(chat, "fostering panels in Torbay")
+    assert turn.answer.answered and "Torbay" in turn.answer.citations[0].quote
+
+
+def test_conversation_turns_are_kept_per_chat(service):
+    a, b = Chat(), Chat()
+    service.ask(a, "supervision in Rotherham")
+    turn = service.ask(a, "And what about Sheffield?")
+    assert "Sheffield" in turn.understood and len(a.turns) == 2 and b.turns == []
+
+
+def test_exports_have_one_row_per_quote(service):
+    chat = Chat()
+    service.ask(chat, "managers are beginning to deliver more regular supervision in Rotherham")
+    service.ask(chat, "supervision in Leeds")
+    answers = [t.answer for t in chat.turns]
+    assert answers[0].answered and not answers[1].answered
+    rows = quote_rows(answers)
+    assert len(rows) == len(answers[0].citations) + 1
+    parsed = list(csv.DictReader(io.StringIO(to_csv(answers))))
+    assert parsed[0]["quote"] == answers[0].citations[0].quote and parsed[0]["start"].isdigit()
+    assert json.loads(to_json(answers))[0]["citation"] == answers[0].citations[0].citation
+    md = to_markdown(answers)
+    assert "## managers are beginning" in md and "[1]" in md and "no documents about Leeds" in md
+
+
+def test_markdown_escaping_neutralises_markup():
+    text = "<script>alert(1)</script> [x](http://e) ![i](http://e/p.png) **b** $x$ # h"
+    out = escape_markdown(text)
+    assert "<script>" not in out and "](" not in out and "![" not in out and "**" not in out and "$x$" not in out
+    assert "http://" not in escape_markdown("go to http://evil.example now").replace("\\", "")
+    assert "www." not in escape_markdown("www.evil.example").replace("\\", "")
+
+
+def test_paragraph_around_a_quote(service):
+    doc = service.documents[0]
+    block = next(b for b in doc.blocks if b.kind == "body")
+    before, quote, after = paragraph_around(doc, block.start, block.start + 10)
+    assert before + quote + after == doc.text[block.start : block.end]
