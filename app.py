@@ -92,6 +92,17 @@ with st.sidebar:
         grades=tuple(grades), kinds=tuple(kinds),
     )
 
+# The question is answered before the rest of the sidebar is drawn, so the
+# export buttons already include this answer.
+problem = None
+question = st.chat_input("Ask, e.g. What did inspectors say about supervision in Rotherham?")
+if question:
+    try:
+        svc.ask(chat, question, filters=filters, max_quotes=max_quotes)
+    except QAError as e:
+        problem = str(e)
+
+with st.sidebar:
     st.header("Export")
     answers = [t.answer for t in chat.turns]
     st.download_button("Markdown", to_markdown(answers), "answers.md", "text/markdown", disabled=not answers)
@@ -114,9 +125,11 @@ with st.sidebar:
         bar.empty()
         for name, reason in rejected:
             st.error(escape_markdown(f"{name}: {reason}"))
-        if report:
-            st.success(escape_markdown(f"Indexed {len(report.embedded)} new document(s)."))
+        if report:  # shown after the rerun that brings the new documents into the overview
+            st.session_state.flash = f"Indexed {len(report.embedded)} new document(s)."
             st.rerun()
+    if "flash" in st.session_state:
+        st.success(escape_markdown(st.session_state.pop("flash")))
 
     st.header("Collection")
     st.caption(f"{len(rows)} documents")
@@ -136,13 +149,6 @@ st.caption("Answers are the reports' own words, quoted and cited. Nothing is par
 
 for turn in chat.turns:
     show_turn(svc, turn)
-
-question = st.chat_input("Ask, e.g. What did inspectors say about supervision in Rotherham?")
-if question:
-    try:
-        turn = svc.ask(chat, question, filters=filters, max_quotes=max_quotes)
-    except QAError as e:
-        with st.chat_message("assistant"):
-            st.warning(str(e))
-    else:
-        show_turn(svc, turn)
+if problem:
+    with st.chat_message("assistant"):
+        st.warning(problem)

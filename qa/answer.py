@@ -19,7 +19,7 @@ from .retrieve import RetrievalSettings, Retriever
 # Cosine between the question (without its places) and the best quoted
 # sentence below which the collection is taken not to answer. Calibrated by
 # `python -m qa eval --questions tests/data/seed_questions.jsonl`.
-MIN_EVIDENCE = 0.40
+MIN_EVIDENCE = 0.42
 
 
 @dataclass(frozen=True, slots=True)

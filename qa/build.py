@@ -102,11 +102,12 @@ def build_index(
             chunks += chunk_sentences(doc, doc_sentences, len(sentences), settings)
             sentences += doc_sentences
         vectors = _embed(documents, sentences, embedder, settings, index_dir, report, progress)
-        lexical = LexicalIndex.build([documents[c.doc_index].text[c.start : c.end] for c in chunks])
+        lexical = LexicalIndex.build([lexical_text(documents[c.doc_index], c) for c in chunks])
         manifest = {
             "model": embedder.name,
             "dimension": embedder.dimension,
             "chunking": settings.to_json(),
+            "lexical": LEXICAL_SETTINGS,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
             "documents": [{"doc_id": d.doc_id, "source": d.source, "content_hash": d.content_hash} for d in documents],
@@ -129,6 +130,23 @@ def build_index(
     return report
 
 
+# Recorded in the manifest: a change rebuilds the lexical index (not the vectors).
+LEXICAL_SETTINGS = {"text": "section heading + chunk", "bm25": "lucene k1=1.2 b=0.75", "version": 2}
+
+
+def lexical_text(doc: Document, chunk: Chunk) -> str:
+    """What word matching sees of a chunk: its text after the heading of the
+    section it sits in, so "care leavers" finds the care leavers section's
+    sentences that never repeat the words. Offsets still point at the text."""
+    heading = ""
+    for block in doc.blocks:
+        if block.start >= chunk.start:
+            break
+        if block.kind in ("heading", "title"):
+            heading = doc.text[block.start : block.end]
+    return f"{heading}\n{doc.text[chunk.start : chunk.end]}"
+
+
 # A sentence found word for word in this many documents is stock text (the
 # regulator's licence and contact paragraph, a site's footer), not a finding.
 REPEATED_MIN_DOCUMENTS = 5
@@ -148,6 +166,8 @@ def repeated_sentences(documents: list[Document], sentences: list[Sentence]) -> 
 def _unchanged(index_dir: Path, documents: list[Document], embedder: Embedder, settings: ChunkSettings) -> bool:
     manifest = store.read_manifest(index_dir)
     if not manifest or manifest.get("model") != embedder.name or manifest.get("chunking") != settings.to_json():
+        return False
+    if manifest.get("lexical") != LEXICAL_SETTINGS:
         return False
     live = [(d["source"], d["content_hash"]) for d in manifest.get("documents", [])]
     if live != [(d.source, d.content_hash) for d in documents]:

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(e)
     e.add_argument("--json", action="store_true")
     e.add_argument("--k", type=int, default=10)
+    e.add_argument("--calibrate", action="store_true",
+                   help="also print the abstention threshold that best separates answerable from unanswerable")
     e.set_defaults(handler=_eval)
     return p
 
@@ -241,14 +243,23 @@ def _emit_error(args: argparse.Namespace, qid: str, question: str, error: QAErro
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .evaluate import DEFAULT_CONFIGS, abstention, evaluate_configs, evaluate_naive_paragraphs, format_table
+    from .evaluate import (
+        DEFAULT_CONFIGS,
+        abstention,
+        calibrate,
+        evaluate_configs,
+        evaluate_naive_paragraphs,
+        format_table,
+    )
     from .questions import read_queries
 
     items = read_queries(args.questions)
     retriever = _load_retriever(args.index)
     runs = evaluate_configs(retriever, items, DEFAULT_CONFIGS, k=args.k)
     runs.append(evaluate_naive_paragraphs(retriever, items, k=args.k))
-    abstain = abstention(retriever, items) if any(not it.answerable for it in items) else None
+    has_negatives = any(not it.answerable for it in items)
+    abstain = abstention(retriever, items) if has_negatives else None
+    calibrated = calibrate(retriever, items) if args.calibrate and has_negatives else None
     if args.json:
         print(
             json.dumps(
@@ -270,6 +281,8 @@ def _eval(args: argparse.Namespace) -> int:
         print(format_table(runs))
         if abstain:
             print(abstain.format())
+        if calibrated:
+            print("best on this set: " + calibrated.format())
     return 0
 
 

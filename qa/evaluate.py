@@ -120,11 +120,6 @@ def format_table(runs: list[RunResult]) -> str:
     return "\n".join(lines)
 
 
-def misses(run: RunResult, items: list[QuestionItem], at: int = 1) -> list[tuple[str, str, int | None]]:
-    by_id = {it.id: it for it in items}
-    return [(qid, by_id[qid].question, r) for qid, r in run.first_hit.items() if r is None or r > at]
-
-
 @dataclass
 class AbstentionResult:
     threshold: float

@@ -6,7 +6,6 @@ renders as the literal text it holds.
 """
 from __future__ import annotations
 
-import html
 import re
 
 from .records import Document, Passage
@@ -42,11 +41,6 @@ def highlighted_markdown(doc: Document, passage: Passage) -> str:
     """The paragraph as escaped Markdown with the quote highlighted."""
     before, quote, after = paragraph_around(doc, passage.start, passage.end)
     return f"{escape_markdown(before)} :orange-background[**{escape_markdown(quote)}**] {escape_markdown(after)}"
-
-
-def plain_html(text: str) -> str:
-    """For any HTML export: text escaped, never interpreted."""
-    return html.escape(text)
 
 
 def collection_rows(documents: list[Document]) -> list[dict]:

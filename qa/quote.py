@@ -75,12 +75,6 @@ def make_passage(
     )
 
 
-def verify(index: LoadedIndex, passage: Passage) -> bool:
-    """The invariant: the quote is the stored text at its offsets."""
-    doc = next(d for d in index.documents if d.doc_id == passage.doc_id)
-    return doc.text[passage.start : passage.end] == passage.quote
-
-
 def _sentence_text(index: LoadedIndex, i: int) -> str:
     s = index.sentence(i)
     return index.documents[s.doc_index].text[s.start : s.end]

@@ -1,16 +1,17 @@
 """Hybrid retrieval: dense sentences + BM25 chunks, fused, place-aware.
 
-Ranking unit is the chunk. Its dense score is the best cosine of any of its
-sentences to the question (sentence-level evidence); its lexical score is
-BM25 over the chunk text. Both are min-max normalised over the candidates
-and mixed (a convex combination, which measured better than reciprocal rank
-fusion: README, "Choices"). A question naming a local authority lifts chunks
-of documents about that authority.
+The ranking unit is the sentence, since it is what gets quoted. Its dense
+score is its own cosine to the question; its lexical score mixes the BM25 of
+its chunk (context) with the share of the question's words it contains. Both
+are min-max normalised over the candidates and mixed (a convex combination,
+which measured better than reciprocal rank fusion: README, "Choices").
+Documents about the authority or year the question names, or the latest
+inspection when it asks for that, are preferred; filters exclude documents.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -286,7 +287,3 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(x))
     ranks[order] = np.arange(1, len(x) + 1)
     return ranks
-
-
-def with_ranks(passages: list[Passage]) -> list[Passage]:
-    return [replace(p, rank=i) for i, p in enumerate(passages, 1)]

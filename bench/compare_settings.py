@@ -1,0 +1,46 @@
+"""Retrieval settings side by side on a question file (how the defaults were chosen).
+
+    .venv/bin/python bench/compare_settings.py tests/data/seed_questions.jsonl [--index DIR]
+
+Prints R@1, R@5 and MRR@10 for the default hybrid retriever and for one
+change at a time: reciprocal rank fusion, other dense weights, other
+lexical mixes, neighbour context, and no place preference.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from qa.embed import SentenceTransformerEmbedder
+from qa.evaluate import evaluate_configs, format_table
+from qa.questions import read_queries
+from qa.retrieve import RetrievalSettings, Retriever
+from qa.store import load_index
+
+DEFAULT = RetrievalSettings()
+VARIANTS = {
+    "hybrid (default)": DEFAULT,
+    "rrf fusion": replace(DEFAULT, fusion="rrf"),
+    "dense weight 0.5": replace(DEFAULT, dense_weight=0.5),
+    "dense weight 0.6": replace(DEFAULT, dense_weight=0.6),
+    "dense weight 0.8": replace(DEFAULT, dense_weight=0.8),
+    "coverage 0.3": replace(DEFAULT, coverage_weight=0.3),
+    "coverage 0.7": replace(DEFAULT, coverage_weight=0.7),
+    "neighbour context 0.3": replace(DEFAULT, context_weight=0.3),
+    "no place preference": replace(DEFAULT, place_boost=0.0),
+}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("questions", type=Path)
+    p.add_argument("--index", type=Path, default=Path("index"))
+    args = p.parse_args()
+    index = load_index(args.index)
+    retriever = Retriever(index, SentenceTransformerEmbedder(index.manifest["model"]))
+    print(format_table(evaluate_configs(retriever, read_queries(args.questions), VARIANTS)))
+
+
+if __name__ == "__main__":
+    main()
