@@ -6,6 +6,8 @@ reuse its sentence vectors, so a rebuild embeds only new or changed files.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from collections.abc import Callable
@@ -103,14 +105,17 @@ def build_index(
             sentences += doc_sentences
         vectors = _embed(documents, sentences, embedder, settings, index_dir, report, progress)
         lexical = LexicalIndex.build([lexical_text(documents[c.doc_index], c) for c in chunks])
-        manifest = {
+        index_manifest = {
             "model": embedder.name,
             "dimension": embedder.dimension,
             "chunking": settings.to_json(),
             "lexical": LEXICAL_SETTINGS,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
-            "documents": [{"doc_id": d.doc_id, "source": d.source, "content_hash": d.content_hash} for d in documents],
+            "documents": [
+                {"doc_id": d.doc_id, "source": d.source, "content_hash": d.content_hash, "metadata": _metadata_hash(d)}
+                for d in documents
+            ],
         }
         partial = store.new_build_folder(index_dir)
         store.write_build(
@@ -121,7 +126,7 @@ def build_index(
             chunks=chunks,
             vectors=vectors,
             lexical=lexical,
-            manifest=manifest,
+            manifest=index_manifest,
         )
         report.index_folder = store.publish(index_dir, partial)
     report.indexed = [d.source for d in documents]
@@ -163,15 +168,20 @@ def repeated_sentences(documents: list[Document], sentences: list[Sentence]) -> 
     return np.array([len(docs_of[k]) >= REPEATED_MIN_DOCUMENTS for k in keys], dtype=bool)
 
 
+def _metadata_hash(doc: Document) -> str:
+    fields = [doc.title, doc.date, doc.publisher, doc.places, doc.link, sorted(doc.meta.items())]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 def _unchanged(index_dir: Path, documents: list[Document], embedder: Embedder, settings: ChunkSettings) -> bool:
     manifest = store.read_manifest(index_dir)
     if not manifest or manifest.get("model") != embedder.name or manifest.get("chunking") != settings.to_json():
         return False
     if manifest.get("lexical") != LEXICAL_SETTINGS:
         return False
-    live = [(d["source"], d["content_hash"]) for d in manifest.get("documents", [])]
-    if live != [(d.source, d.content_hash) for d in documents]:
-        return False
+    live = [(d["source"], d["content_hash"], d.get("metadata")) for d in manifest.get("documents", [])]
+    if live != [(d.source, d.content_hash, _metadata_hash(d)) for d in documents]:
+        return False  # files, or their metadata (a manifest row), changed
     try:
         store.load_index(index_dir)  # a damaged live build is rebuilt, not kept
     except QAError:

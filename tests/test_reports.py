@@ -227,3 +227,16 @@ def test_stock_text_repeated_across_reports_is_never_quoted(report_retriever):
                      "copy of this document in a different format such as large print or Braille"]:
         for p in r.search(question, k=10):
             assert "Open Government Licence" not in p.quote and "large print" not in p.quote
+
+
+def test_changed_manifest_row_refreshes_metadata_without_embedding(tmp_path, fake_embedder):
+    docs = tmp_path / "docs"
+    shutil.copytree(REPORTS, docs)
+    build_index([docs], tmp_path / "index", embedder=fake_embedder)
+    manifest = docs / "manifest.csv"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("Sarah Canto", "A. N. Other"), encoding="utf-8")
+    report = build_index([docs], tmp_path / "index", embedder=fake_embedder)
+    assert not report.up_to_date and report.embedded == []
+    inspectors = {d.meta.get("lead_inspector") for d in load_index(tmp_path / "index").documents}
+    assert "A. N. Other" in inspectors and "Sarah Canto" not in inspectors
