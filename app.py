@@ -29,11 +29,17 @@ def service() -> Service:
     return Service(INDEX_DIR, DOCS_DIR)
 
 
-def passage_card(svc: Service, p, *, number: int | None) -> None:
-    doc = next(d for d in svc.documents if d.doc_id == p.doc_id)
+def source_file(svc: Service, source: str) -> Path | None:
+    """The document's file inside the collection folder, if it is there."""
+    path = (svc.docs_dir / source).resolve()
+    return path if path.is_file() and path.is_relative_to(svc.docs_dir.resolve()) else None
+
+
+def passage_card(svc: Service, p, *, number: int | None, key: str) -> None:
+    doc = svc.document(p.doc_id)
     with st.container(border=True):
-        st.markdown(highlighted_markdown(doc, p))
-        where = [x for x in (doc.places[0] if doc.places else None, p.date,
+        st.markdown(highlighted_markdown(doc, p) if doc else escape_markdown(p.quote))
+        where = [x for x in (p.places[0] if p.places else None, p.date,
                              f"p. {p.page}" if p.page else None, f"para. {p.paragraph}" if p.paragraph else None) if x]
         label = f"[{number}] " if number else ""
         st.caption(escape_markdown(f"{label}{p.title} · {' · '.join(str(w) for w in where)}"))
@@ -43,11 +49,13 @@ def passage_card(svc: Service, p, *, number: int | None) -> None:
         with cols[1]:
             if p.link and p.link.startswith("https://"):
                 st.link_button("Open source", p.link)
+            elif path := source_file(svc, p.source):
+                st.download_button("Source file", path.read_bytes(), path.name, key=key)
             else:
                 st.caption(escape_markdown(f"File: {p.source}"))
 
 
-def show_turn(svc: Service, turn) -> None:
+def show_turn(svc: Service, turn, n: int) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(turn.asked))
     with st.chat_message("assistant"):
@@ -56,13 +64,13 @@ def show_turn(svc: Service, turn) -> None:
         a = turn.answer
         if a.answered:
             for p in a.citations:
-                passage_card(svc, p, number=p.rank)
+                passage_card(svc, p, number=p.rank, key=f"src-{n}-{p.rank}")
         else:
             st.info(a.reason or a.text)
             if a.closest:
                 st.markdown("**Closest passages — not an answer**")
-                for p in a.closest:
-                    passage_card(svc, p, number=None)
+                for i, p in enumerate(a.closest):
+                    passage_card(svc, p, number=None, key=f"src-{n}-closest-{i}")
 
 
 try:
@@ -147,8 +155,8 @@ with st.sidebar:
 st.title("Inspection reports: cited answers")
 st.caption("Answers are the reports' own words, quoted and cited. Nothing is paraphrased.")
 
-for turn in chat.turns:
-    show_turn(svc, turn)
+for n, turn in enumerate(chat.turns):
+    show_turn(svc, turn, n)
 if problem:
     with st.chat_message("assistant"):
         st.warning(problem)

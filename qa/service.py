@@ -58,6 +58,10 @@ class Service:
     def documents(self) -> list[Document]:
         return self.retriever.index.documents
 
+    def document(self, doc_id: str) -> Document | None:
+        """A document of the current collection (None if it has since been removed)."""
+        return self.retriever.index.document(doc_id)
+
     def ask(self, chat: Chat, question: str, *, filters: Filters | None = None, max_quotes: int = 4) -> Turn:
         understood = chat.conversation.resolve(question, self.retriever.gazetteer)
         answer = ask(self.retriever, understood, settings=AnswerSettings(max_quotes=max_quotes), filters=filters)

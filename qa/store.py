@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -56,6 +57,13 @@ class LoadedIndex:
     def sentence(self, i: int) -> Sentence:
         d, s, e, b = (int(x) for x in self.sentences[i])
         return Sentence(d, s, e, b)
+
+    @cached_property
+    def _documents_by_id(self) -> dict[str, Document]:
+        return {d.doc_id: d for d in self.documents}
+
+    def document(self, doc_id: str) -> Document | None:
+        return self._documents_by_id.get(doc_id)
 
     def chunk(self, i: int) -> Chunk:
         d, s, e, a, b = (int(x) for x in self.chunks[i])
