@@ -9,8 +9,11 @@ lexical mixes, neighbour context, and no place preference.
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from qa.embed import SentenceTransformerEmbedder
 from qa.evaluate import evaluate_configs, format_table

@@ -1,0 +1,73 @@
+"""Time from `streamlit run app.py` to the first answer, and per question, in a real browser.
+
+Uses the index already built under index/ (run `make index` first) and Debian's Chromium:
+    .venv/bin/python bench/app_timing.py
+"""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    ("What did inspectors say about Rotherham supervision?", "beginning to deliver more regular supervision"),
+    ("And what about Sheffield?", "Understood as"),
+    ("How effective is early help in Dorset?", "Dorset"),
+    ("What needs to improve there?", "Understood as: What needs to improve in Dorset"),
+    ("How are care leavers supported in Bedford?", "Bedford"),
+]
+
+
+def main() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        out: dict = {"server_up_s": time.monotonic() - started}
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            page.goto(url)
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.wait_for(timeout=300_000)
+            out["page_ready_s"] = time.monotonic() - started
+            per_question = []
+            for question, expect in QUESTIONS:
+                t = time.monotonic()
+                shown = page.get_by_test_id("stChatMessage").count()
+                box.fill(question)
+                box.press("Enter")
+                page.get_by_test_id("stChatMessage").nth(shown + 1).wait_for(timeout=60_000)
+                page.get_by_text(expect, exact=False).last.wait_for(timeout=60_000)
+                per_question.append(round(time.monotonic() - t, 2))
+                out.setdefault("start_to_first_answer_s", time.monotonic() - started)
+            out["per_question_s"] = per_question
+            browser.close()
+    finally:
+        server.terminate()
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
