@@ -131,11 +131,13 @@ with st.sidebar:
             progress=lambda done, total, stage: bar.progress(done / max(1, total), text=f"{stage} {done}/{total}"),
         )
         bar.empty()
-        for name, reason in rejected:
-            st.error(escape_markdown(f"{name}: {reason}"))
-        if report:  # shown after the rerun that brings the new documents into the overview
+        # Shown after the rerun that brings the new documents into the overview.
+        st.session_state.rejected = [f"{name}: {reason}" for name, reason in rejected]
+        if report:
             st.session_state.flash = f"Indexed {len(report.embedded)} new document(s)."
-            st.rerun()
+        st.rerun()
+    for message in st.session_state.pop("rejected", []):
+        st.error(escape_markdown(message))
     if "flash" in st.session_state:
         st.success(escape_markdown(st.session_state.pop("flash")))
 

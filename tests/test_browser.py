@@ -35,16 +35,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def _start(docs: Path, index: Path):
+    """`streamlit run app.py` on a free local port; (process, url, start time)."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make test` (it installs Debian's chromium) or apt-get install chromium")
-    root = tmp_path_factory.mktemp("browser")
-    docs = root / "docs"
-    shutil.copytree(ROOT / "seeds", docs)
-    (docs / "torbay.html").write_text(HOSTILE, encoding="utf-8")
     port = _free_port()
-    env = {**os.environ, "QA_DOCS": str(docs), "QA_INDEX": str(root / "index")}
+    env = {**os.environ, "QA_DOCS": str(docs), "QA_INDEX": str(index)}
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
@@ -62,6 +58,24 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("streamlit did not start within 120 s")
+    return proc, url, started
+
+
+def _browser(pw):
+    return pw.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser")
+    docs = root / "docs"
+    shutil.copytree(ROOT / "seeds", docs)
+    (docs / "torbay.html").write_text(HOSTILE, encoding="utf-8")
+    proc, url, started = _start(docs, root / "index")
     yield url, started
     proc.terminate()
     proc.wait(timeout=20)
@@ -74,11 +88,7 @@ def test_ask_follow_up_and_inert_document(server):
     ARTIFACTS.mkdir(exist_ok=True)
     timings = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
+        browser = _browser(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -109,3 +119,33 @@ def test_ask_follow_up_and_inert_document(server):
         page.screenshot(path=str(ARTIFACTS / "browser.png"), full_page=True)
         browser.close()
     (ARTIFACTS / "browser_timings.json").write_text(json.dumps(timings, indent=1))
+
+
+def test_upload_indexes_a_file_and_says_why_another_is_rejected(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "seeds" / "reports" / "80428_bedford", docs / "bedford")
+    good, empty = tmp_path / "torbay adoption.txt", tmp_path / "empty.txt"
+    good.write_text("Torbay adoption news\n\nInspectors said adoption support in Torbay was swift and kind.\n")
+    empty.write_bytes(b"")
+    proc, url, _ = _start(docs, tmp_path / "index")
+    try:
+        with sync_playwright() as pw:
+            browser = _browser(pw)
+            page = browser.new_page(viewport={"width": 1400, "height": 1200})
+            page.goto(url)
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.wait_for(timeout=300_000)
+            page.locator("input[type=file]").set_input_files([str(good), str(empty)])
+            page.get_by_role("button", name="Add to the collection").click()
+            page.get_by_text("Indexed 1 new document", exact=False).wait_for(timeout=120_000)
+            page.get_by_text("the file is empty", exact=False).wait_for(timeout=10_000)
+            box.fill("adoption support in Torbay")
+            box.press("Enter")
+            page.get_by_text("swift and kind", exact=False).last.wait_for(timeout=60_000)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert sorted(p.name for p in (docs / "uploads").iterdir()) == ["torbay adoption.txt"]
