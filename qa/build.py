@@ -80,7 +80,16 @@ def build_index(
         if not Path(d).is_dir():
             raise QAError(f"Documents folder {d} does not exist; pass an existing folder with --docs.")
     with store.build_lock(index_dir):
-        documents = _load_all(docs_dirs, report, progress, manifest)
+        files, rows = _discover_sources(docs_dirs, manifest)
+        signature = _source_signature(files, rows, embedder, settings)
+        if _is_current(index_dir, signature):
+            live = store.read_manifest(index_dir) or {}
+            report.index_folder = store.current_build(index_dir)
+            report.up_to_date = True
+            report.indexed = [d["source"] for d in live.get("documents", [])]
+            report.seconds = time.perf_counter() - started
+            return report
+        documents = _load_all(files, rows, report, progress)
         if not documents:
             raise QAError(
                 "No document could be indexed"
@@ -91,12 +100,6 @@ def build_index(
                 )
                 + " The previous index, if any, is unchanged."
             )
-        if _unchanged(index_dir, documents, embedder, settings):
-            report.index_folder = store.current_build(index_dir)
-            report.up_to_date = True
-            report.indexed = [d.source for d in documents]
-            report.seconds = time.perf_counter() - started
-            return report
         sentences: list[Sentence] = []
         chunks: list[Chunk] = []
         for i, doc in enumerate(documents):
@@ -110,11 +113,11 @@ def build_index(
             "dimension": embedder.dimension,
             "chunking": settings.to_json(),
             "lexical": LEXICAL_SETTINGS,
+            "source_signature": signature,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
             "documents": [
-                {"doc_id": d.doc_id, "source": d.source, "content_hash": d.content_hash, "metadata": _metadata_hash(d)}
-                for d in documents
+                {"doc_id": d.doc_id, "source": d.source, "content_hash": d.content_hash} for d in documents
             ],
         }
         partial = store.new_build_folder(index_dir)
@@ -168,31 +171,17 @@ def repeated_sentences(documents: list[Document], sentences: list[Sentence]) -> 
     return np.array([len(docs_of[k]) >= REPEATED_MIN_DOCUMENTS for k in keys], dtype=bool)
 
 
-def _metadata_hash(doc: Document) -> str:
-    fields = [doc.title, doc.date, doc.publisher, doc.places, doc.link, sorted(doc.meta.items())]
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()[:16]
-
-
-def _unchanged(index_dir: Path, documents: list[Document], embedder: Embedder, settings: ChunkSettings) -> bool:
+def _is_current(index_dir: Path, signature: str) -> bool:
     manifest = store.read_manifest(index_dir)
-    if not manifest or manifest.get("model") != embedder.name or manifest.get("chunking") != settings.to_json():
+    if not manifest or manifest.get("source_signature") != signature:
         return False
-    if manifest.get("lexical") != LEXICAL_SETTINGS:
-        return False
-    live = [(d["source"], d["content_hash"], d.get("metadata")) for d in manifest.get("documents", [])]
-    if live != [(d.source, d.content_hash, _metadata_hash(d)) for d in documents]:
-        return False  # files, or their metadata (a manifest row), changed
-    try:
-        store.load_index(index_dir)  # a damaged live build is rebuilt, not kept
-    except QAError:
-        return False
-    return True
+    return store.files_intact(index_dir)  # a damaged live build is rebuilt, not kept
 
 
-def _load_all(
-    docs_dirs: list[Path], report: BuildReport, progress: ProgressFn | None, manifest: Path | None
-) -> list[Document]:
-    gazetteer = load_gazetteer()
+def _discover_sources(
+    docs_dirs: list[Path], manifest: Path | None
+) -> tuple[list[tuple[Path, Path]], dict[str, dict[str, str]]]:
+    """(root, file) for every document file, and the manifest rows that describe them."""
     rows: dict[str, dict[str, str]] = {}
     files = []
     for root in map(Path, docs_dirs):
@@ -204,6 +193,31 @@ def _load_all(
             files.append((root, p))
     if manifest:
         rows.update(read_manifest(manifest))
+    return files, rows
+
+
+def _source_signature(
+    files: list[tuple[Path, Path]], rows: dict[str, dict[str, str]], embedder: Embedder, settings: ChunkSettings
+) -> str:
+    """A hash of everything a build reads: each file's bytes, the metadata rows and
+    the settings. Equal to the live build's: nothing to do, without parsing a file."""
+    digest = hashlib.sha256()
+    for root, path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError as e:  # reported by the build proper
+            digest.update(str(e).encode())
+    payload = [sorted(rows.items()), embedder.name, settings.to_json(), LEXICAL_SETTINGS, store.FORMAT_VERSION]
+    digest.update(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _load_all(
+    files: list[tuple[Path, Path]], rows: dict[str, dict[str, str]], report: BuildReport,
+    progress: ProgressFn | None,
+) -> list[Document]:
+    gazetteer = load_gazetteer()
     documents: list[Document] = []
     seen_hashes: dict[str, str] = {}
     seen_ids: set[str] = set()

@@ -191,6 +191,18 @@ def read_manifest(index_dir: Path) -> dict | None:
         return None
 
 
+def files_intact(index_dir: Path) -> bool:
+    """Whether the live build's files are all there at their recorded sizes (cheap: nothing is read)."""
+    folder = current_build(index_dir)
+    manifest = read_manifest(index_dir)
+    if folder is None or not manifest or manifest.get("format_version") != FORMAT_VERSION:
+        return False
+    files = manifest.get("files", {})
+    return bool(files) and all(
+        (folder / name).is_file() and (folder / name).stat().st_size == size for name, size in files.items()
+    )
+
+
 def load_index(index_dir: Path) -> LoadedIndex:
     index_dir = Path(index_dir)
     folder = current_build(index_dir)

@@ -156,3 +156,14 @@ def test_utf16_text_is_read(seed_docs, tmp_path, fake_embedder):
 def test_missing_docs_folder_is_a_clear_error(tmp_path, fake_embedder):
     with pytest.raises(QAError, match="does not exist"):
         build_index([tmp_path / "nope"], tmp_path / "index", embedder=fake_embedder)
+
+
+def test_up_to_date_check_reads_no_document(seed_docs, tmp_path, fake_embedder, monkeypatch):
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("an unchanged collection must not be parsed again")
+
+    monkeypatch.setattr("qa.build.load_document", no_parsing)
+    report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert report.up_to_date and sorted(report.indexed) == sorted(p.name for p in seed_docs.iterdir())
