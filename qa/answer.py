@@ -17,8 +17,9 @@ from .records import Answer, Passage
 from .retrieve import RetrievalSettings, Retriever
 
 # Cosine between the question (without its places) and the best quoted
-# sentence below which the collection is taken not to answer. Calibrated by
-# `python -m qa eval --questions tests/data/seed_questions.jsonl`.
+# sentence below which the collection is taken not to answer. Calibrated on
+# the seed articles by `python -m qa eval --questions
+# tests/data/seed_questions.jsonl --index <articles index> --calibrate` (README).
 MIN_EVIDENCE = 0.42
 
 
@@ -35,10 +36,11 @@ DEFAULT_ANSWER_SETTINGS = AnswerSettings()
 
 
 def ask(
-    retriever: Retriever, question: str, *, settings: AnswerSettings = DEFAULT_ANSWER_SETTINGS, k: int = 10,
+    retriever: Retriever, question: str, *, settings: AnswerSettings = DEFAULT_ANSWER_SETTINGS,
     filters: Filters | None = None,
 ) -> Answer:
     query = retriever.parse(question)
+    k = max(10, 2 * settings.max_quotes)  # enough candidates to pick the quotes from
     passages = retriever.search_query(query, retriever.encode(query), k=k, settings=settings.retrieval, filters=filters)
     if not passages:
         reason = (
