@@ -83,7 +83,7 @@ def build_index(
         files, rows = _discover_sources(docs_dirs, manifest)
         signature = _source_signature(files, rows, embedder, settings)
         if _is_current(index_dir, signature):
-            live = store.read_manifest(index_dir) or {}
+            live = store.read_index_manifest(index_dir) or {}
             report.index_folder = store.current_build(index_dir)
             report.up_to_date = True
             report.indexed = [d["source"] for d in live.get("documents", [])]
@@ -172,7 +172,7 @@ def repeated_sentences(documents: list[Document], sentences: list[Sentence]) -> 
 
 
 def _is_current(index_dir: Path, signature: str) -> bool:
-    manifest = store.read_manifest(index_dir)
+    manifest = store.read_index_manifest(index_dir)
     if not manifest or manifest.get("source_signature") != signature:
         return False
     return store.files_intact(index_dir)  # a damaged live build is rebuilt, not kept
@@ -288,7 +288,7 @@ def _embed(
 
 def _previous_vectors(index_dir: Path, embedder: Embedder, settings: ChunkSettings) -> dict[str, np.ndarray]:
     """content hash -> that document's sentence vectors in the live build."""
-    manifest = store.read_manifest(index_dir)
+    manifest = store.read_index_manifest(index_dir)
     if not manifest or manifest.get("model") != embedder.name or manifest.get("chunking") != settings.to_json():
         return {}
     try:

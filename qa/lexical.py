@@ -36,6 +36,8 @@ class LexicalIndex:
     def __init__(self, model: bm25s.BM25):
         self._model = model
         self._vocab = model.vocab_dict
+        # documents per term: the term columns' lengths in bm25s' sparse matrix
+        self._document_frequencies = np.diff(np.asarray(model.scores["indptr"]))
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -67,10 +69,6 @@ class LexicalIndex:
         if term not in self._vocab:
             return 0.0
         n = self._model.scores["num_docs"]
-        df = self._document_frequencies()[self._vocab[term]]
+        df = self._document_frequencies[self._vocab[term]]
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
-    @lru_cache(maxsize=1)  # noqa: B019 - one index object lives for the process
-    def _document_frequencies(self) -> np.ndarray:
-        indptr = np.asarray(self._model.scores["indptr"])
-        return np.diff(indptr)

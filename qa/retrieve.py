@@ -155,21 +155,22 @@ class Retriever:
 
     def _preferred_documents(self, query: Query) -> np.ndarray | None:
         """Documents the question points at (its places, its years), or None."""
-        mask = None
-        if query.places:
-            wanted = set(query.places)
-            mask = np.array([bool(p & wanted) for p in self._places], dtype=bool)
+        mask = self._about_places(query) if query.places else None
         if query.years:
             in_years = np.isin(self._years, query.years)
             mask = in_years if mask is None else mask & in_years
         return mask
 
+    def _about_places(self, query: Query) -> np.ndarray:
+        """True for each document about one of the places the question names."""
+        wanted = set(query.places)
+        return np.array([bool(p & wanted) for p in self._places], dtype=bool)
+
     def _boosts(self, query: Query, settings: RetrievalSettings) -> np.ndarray:
         """Per-document additions to the fused score."""
         boost = np.zeros(len(self.index.documents))
         if query.places:
-            wanted = set(query.places)
-            boost += settings.place_boost * np.array([bool(p & wanted) for p in self._places])
+            boost += settings.place_boost * self._about_places(query)
         if query.years:
             boost += settings.time_boost * np.isin(self._years, query.years)
         if query.latest:

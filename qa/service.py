@@ -17,7 +17,7 @@ from .errors import UnsupportedDocument
 from .filters import Filters
 from .records import Answer, Document
 from .retrieve import Retriever
-from .store import load_index, read_manifest
+from .store import load_index, read_index_manifest
 from .uploads import save_upload
 
 UPLOADS_FOLDER = "uploads"
@@ -46,7 +46,7 @@ class Service:
     def __init__(self, index_dir: Path, docs_dir: Path, *, embedder: Embedder | None = None,
                  model: str = DEFAULT_MODEL):
         self.index_dir, self.docs_dir = Path(index_dir), Path(docs_dir)
-        manifest = read_manifest(self.index_dir)
+        manifest = read_index_manifest(self.index_dir)
         self.embedder = embedder or SentenceTransformerEmbedder(manifest["model"] if manifest else model)
         self._build_lock = threading.Lock()
         self.last_build: BuildReport | None = None

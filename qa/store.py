@@ -180,7 +180,7 @@ def current_build(index_dir: Path) -> Path | None:
     return folder if name and folder.is_dir() else None
 
 
-def read_manifest(index_dir: Path) -> dict | None:
+def read_index_manifest(index_dir: Path) -> dict | None:
     """The live build's manifest, or None when there is no usable build."""
     folder = current_build(index_dir)
     if folder is None:
@@ -194,7 +194,7 @@ def read_manifest(index_dir: Path) -> dict | None:
 def files_intact(index_dir: Path) -> bool:
     """Whether the live build's files are all there at their recorded sizes (cheap: nothing is read)."""
     folder = current_build(index_dir)
-    manifest = read_manifest(index_dir)
+    manifest = read_index_manifest(index_dir)
     if folder is None or not manifest or manifest.get("format_version") != FORMAT_VERSION:
         return False
     files = manifest.get("files", {})
