@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/compare_settings.py tests/data/seed_questions.jsonl [--index DIR]
 
-Prints R@1, R@5 and MRR@10 for the default hybrid retriever and for one
-change at a time: reciprocal rank fusion, other dense weights, other
-lexical mixes, neighbour context, and no place preference.
+Prints Recall@1, Recall@5 and MRR@10 (passage level) for the default hybrid
+retriever and for one change at a time: reciprocal rank fusion, other dense
+weights, other lexical mixes, neighbour context, and no place preference.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from qa.embed import SentenceTransformerEmbedder
-from qa.evaluate import evaluate_configs, format_table
+from qa.eval_report import format_table
+from qa.evaluate import evaluate, suite_from_questions
 from qa.questions import read_queries
 from qa.retrieve import RetrievalSettings, Retriever
 from qa.store import load_index
@@ -42,7 +43,11 @@ def main() -> None:
     args = p.parse_args()
     index = load_index(args.index)
     retriever = Retriever(index, SentenceTransformerEmbedder(index.manifest["model"]))
-    print(format_table(evaluate_configs(retriever, read_queries(args.questions), VARIANTS)))
+    suite = suite_from_questions(index, read_queries(args.questions), name=str(args.questions))
+    evaluation = evaluate(
+        retriever, suite, configs=VARIANTS, metrics=("recall@1", "recall@5", "mrr@10"), with_abstention=False
+    )
+    print(format_table(evaluation))
 
 
 if __name__ == "__main__":

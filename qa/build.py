@@ -100,46 +100,89 @@ def build_index(
                 )
                 + " The previous index, if any, is unchanged."
             )
-        sentences: list[Sentence] = []
-        chunks: list[Chunk] = []
-        for i, doc in enumerate(documents):
-            doc_sentences = sentences_of(doc, i)
-            chunks += chunk_sentences(doc, doc_sentences, len(sentences), settings)
-            sentences += doc_sentences
-        vectors = _embed(documents, sentences, embedder, settings, index_dir, report, progress)
-        lexical = LexicalIndex.build([lexical_text(documents[c.doc_index], c) for c in chunks])
-        index_manifest = {
-            "model": embedder.name,
-            "dimension": embedder.dimension,
-            "chunking": settings.to_json(),
-            "lexical": LEXICAL_SETTINGS,
-            "source_signature": signature,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
-            "documents": [
-                {"doc_id": d.doc_id, "source": d.source, "content_hash": d.content_hash} for d in documents
-            ],
-        }
-        partial = store.new_build_folder(index_dir)
-        store.write_build(
-            partial,
-            documents=documents,
-            sentences=sentences,
-            repeated=repeated_sentences(documents, sentences),
-            chunks=chunks,
-            vectors=vectors,
-            lexical=lexical,
-            manifest=index_manifest,
-        )
-        report.index_folder = store.publish(index_dir, partial)
+        _write_index(documents, index_dir, embedder, settings, signature, report, progress)
     report.indexed = [d.source for d in documents]
-    report.sentences, report.chunks = len(sentences), len(chunks)
     report.seconds = time.perf_counter() - started
     return report
 
 
+def build_index_from_documents(
+    documents: list[Document],
+    index_dir: Path,
+    *,
+    embedder: Embedder,
+    source_signature: str,
+    settings: ChunkSettings = DEFAULT_CHUNKING,
+    progress: ProgressFn | None = None,
+) -> BuildReport:
+    """Build (or update) an index of documents made elsewhere (a BEIR corpus).
+    `source_signature` identifies their source: equal to the live build's
+    (with the same model and settings), the index is kept as it is."""
+    started = time.perf_counter()
+    report = BuildReport()
+    with store.build_lock(index_dir):
+        signature = _settings_signature(source_signature, embedder, settings)
+        if _is_current(index_dir, signature):
+            report.index_folder = store.current_build(index_dir)
+            report.up_to_date = True
+        else:
+            if not documents:
+                raise QAError("No document to index. The previous index, if any, is unchanged.")
+            _write_index(documents, index_dir, embedder, settings, signature, report, progress)
+    report.indexed = [d.source for d in documents]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_index(
+    documents: list[Document], index_dir: Path, embedder: Embedder, settings: ChunkSettings, signature: str,
+    report: BuildReport, progress: ProgressFn | None,
+) -> None:
+    """Segment, chunk, embed and write a new build, then make it the live one."""
+    sentences: list[Sentence] = []
+    chunks: list[Chunk] = []
+    for i, doc in enumerate(documents):
+        doc_sentences = sentences_of(doc, i)
+        chunks += chunk_sentences(doc, doc_sentences, len(sentences), settings)
+        sentences += doc_sentences
+    previous = _previous_vectors(index_dir, embedder, settings)
+    vectors = _embed(documents, sentences, embedder, previous, report, progress)
+    document_vectors = _embed_documents(documents, embedder, previous)
+    lexical = LexicalIndex.build([lexical_text(documents[c.doc_index], c) for c in chunks])
+    document_lexical = LexicalIndex.build([d.text for d in documents])
+    index_manifest = {
+        "model": embedder.name,
+        "dimension": embedder.dimension,
+        "chunking": settings.to_json(),
+        "lexical": LEXICAL_SETTINGS,
+        "source_signature": signature,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
+        "documents": [
+            {"doc_id": d.doc_id, "source": d.source, "content_hash": d.content_hash} for d in documents
+        ],
+    }
+    partial = store.new_build_folder(index_dir)
+    store.write_build(
+        partial,
+        documents=documents,
+        sentences=sentences,
+        repeated=repeated_sentences(documents, sentences),
+        chunks=chunks,
+        vectors=vectors,
+        lexical=lexical,
+        document_vectors=document_vectors,
+        document_lexical=document_lexical,
+        manifest=index_manifest,
+    )
+    report.index_folder = store.publish(index_dir, partial)
+    report.sentences, report.chunks = len(sentences), len(chunks)
+
+
 # Recorded in the manifest: a change rebuilds the lexical index (not the vectors).
-LEXICAL_SETTINGS = {"text": "section heading + chunk", "bm25": "lucene k1=1.2 b=0.75", "version": 2}
+LEXICAL_SETTINGS = {
+    "text": "section heading + chunk; whole document", "bm25": "lucene k1=1.2 b=0.75", "version": 3,
+}
 
 
 def lexical_text(doc: Document, chunk: Chunk) -> str:
@@ -208,9 +251,14 @@ def _source_signature(
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         except OSError as e:  # reported by the build proper
             digest.update(str(e).encode())
-    payload = [sorted(rows.items()), embedder.name, settings.to_json(), LEXICAL_SETTINGS, store.FORMAT_VERSION]
-    digest.update(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode())
-    return digest.hexdigest()
+    digest.update(json.dumps(sorted(rows.items()), ensure_ascii=False, sort_keys=True).encode())
+    return _settings_signature(digest.hexdigest(), embedder, settings)
+
+
+def _settings_signature(source_signature: str, embedder: Embedder, settings: ChunkSettings) -> str:
+    """The sources' hash joined with everything else that decides the index's contents."""
+    payload = [source_signature, embedder.name, settings.to_json(), LEXICAL_SETTINGS, store.FORMAT_VERSION]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def _load_all(
@@ -255,20 +303,18 @@ def _embed(
     documents: list[Document],
     sentences: list[Sentence],
     embedder: Embedder,
-    settings: ChunkSettings,
-    index_dir: Path,
+    previous: dict[str, tuple[np.ndarray, np.ndarray]],
     report: BuildReport,
     progress: ProgressFn | None = None,
 ) -> np.ndarray:
     """Sentence vectors, reusing the previous build's for unchanged documents."""
-    previous = _previous_vectors(index_dir, embedder, settings)
     vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
     todo: list[int] = []
     by_doc: dict[int, list[int]] = {}
     for i, s in enumerate(sentences):
         by_doc.setdefault(s.doc_index, []).append(i)
     for doc_index, rows in by_doc.items():
-        old = previous.get(documents[doc_index].content_hash)
+        old, _ = previous.get(documents[doc_index].content_hash, (None, None))
         if old is not None and len(old) == len(rows):
             vectors[rows] = old
         else:
@@ -286,8 +332,33 @@ def _embed(
     return vectors
 
 
-def _previous_vectors(index_dir: Path, embedder: Embedder, settings: ChunkSettings) -> dict[str, np.ndarray]:
-    """content hash -> that document's sentence vectors in the live build."""
+# A document's own vector encodes its title and opening: the model reads at
+# most 256 word pieces, so more characters would only cost tokenising time.
+DOCUMENT_VECTOR_CHARS = 2000
+
+
+def _embed_documents(
+    documents: list[Document], embedder: Embedder, previous: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """One vector per document (for ranking whole documents), reusing the previous build's."""
+    vectors = np.zeros((len(documents), embedder.dimension), dtype=np.float32)
+    todo = []
+    for i, doc in enumerate(documents):
+        _, old = previous.get(doc.content_hash, (None, None))
+        if old is not None:
+            vectors[i] = old
+        else:
+            todo.append(i)
+    if todo:
+        order = sorted(todo, key=lambda i: min(len(documents[i].text), DOCUMENT_VECTOR_CHARS))
+        vectors[order] = embedder.encode([documents[i].text[:DOCUMENT_VECTOR_CHARS] for i in order])
+    return vectors
+
+
+def _previous_vectors(
+    index_dir: Path, embedder: Embedder, settings: ChunkSettings
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """content hash -> that document's (sentence vectors, document vector) in the live build."""
     manifest = store.read_index_manifest(index_dir)
     if not manifest or manifest.get("model") != embedder.name or manifest.get("chunking") != settings.to_json():
         return {}
@@ -295,9 +366,9 @@ def _previous_vectors(index_dir: Path, embedder: Embedder, settings: ChunkSettin
         old = store.load_index(index_dir)
     except QAError:
         return {}  # a damaged previous build is simply not reused
-    out: dict[str, np.ndarray] = {}
-    doc_of_row = old.sentences[:, 0]
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    bounds = np.searchsorted(old.sentences[:, 0], np.arange(len(old.documents) + 1))
     for doc_index, doc in enumerate(old.documents):
-        rows = np.flatnonzero(doc_of_row == doc_index)
-        out[doc.content_hash] = dense.vectors_of(old.vectors, rows)
+        rows = np.arange(bounds[doc_index], bounds[doc_index + 1])
+        out[doc.content_hash] = (dense.vectors_of(old.vectors, rows), old.document_vectors[doc_index])
     return out

@@ -44,14 +44,13 @@ def is_fragment(text: str) -> bool:
 
 
 def sentences_of(doc: Document, doc_index: int) -> list[Sentence]:
-    out = []
-    for bi, block in enumerate(doc.blocks):
-        if block.kind != "body":
-            continue
-        for s, e in split_sentences(doc.text, block.start, block.end):
-            if not is_fragment(doc.text[s:e]):
-                out.append(Sentence(doc_index, s, e, bi))
-    return out
+    """The document's quotable sentences. A document made only of fragments
+    (a short note, a one-line entry in a benchmark corpus) keeps them all,
+    so that every document can still be found."""
+    body = [(bi, s, e) for bi, b in enumerate(doc.blocks) if b.kind == "body"
+            for s, e in split_sentences(doc.text, b.start, b.end)]
+    quotable = [(bi, s, e) for bi, s, e in body if not is_fragment(doc.text[s:e])]
+    return [Sentence(doc_index, s, e, bi) for bi, s, e in (quotable or body)]
 
 
 def chunk_sentences(doc: Document, sentences: list[Sentence], first_id: int, settings: ChunkSettings) -> list[Chunk]:

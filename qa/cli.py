@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .errors import QAError
+from .metrics import DEFAULT_METRICS
 
 DEFAULT_DOCS = "seeds"
 DEFAULT_INDEX = "index"
@@ -55,11 +56,27 @@ def _parser() -> argparse.ArgumentParser:
     _question_args(a)
     a.set_defaults(handler=_ask)
 
-    e = sub.add_parser("eval", help="retrieval metrics on a question file")
-    e.add_argument("--questions", type=Path, required=True, help="JSONL: id, question, expected_doc, expected_quote")
-    _index_arg(e)
+    e = sub.add_parser("eval", help="retrieval metrics on a question file or a BEIR dataset")
+    source = e.add_mutually_exclusive_group(required=True)
+    source.add_argument("--questions", type=Path, help="question file with judgments (.jsonl, .yaml)")
+    source.add_argument("--beir", type=Path, help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)")
+    e.add_argument("--index", type=Path, default=None,
+                   help=f"index folder (default {DEFAULT_INDEX}/; with --beir, index-beir/<dataset>, "
+                        "built from its corpus if missing or out of date)")
+    e.add_argument("--split", default="test", help="BEIR qrels split (default test)")
+    e.add_argument("--level", choices=["passage", "document"],
+                   help="judge passages (evidence spans) or documents (default: passage when judgments have spans)")
+    e.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="comma-separated ranx metric names")
+    e.add_argument("--k", type=int, default=100, help="results per question in each run (default 100)")
+    e.add_argument("--compare", action="store_true",
+                   help="also run dense, lexical and rrf (and naive paragraphs) with paired significance tests")
+    e.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
+                   help="exit 1 when the product's METRIC is below VALUE (repeatable), e.g. ndcg@10=0.7")
+    e.add_argument("--run-out", type=Path, help="write the product's run as a TREC run file")
+    e.add_argument("--qrels-out", type=Path, help="write the judgments as a TREC qrels file")
+    e.add_argument("--report", type=Path, help="write a Markdown report (and a PNG chart with --compare)")
+    e.add_argument("--model", default=None, help="embedding model when building a BEIR index")
     e.add_argument("--json", action="store_true")
-    e.add_argument("--k", type=int, default=10)
     e.add_argument("--calibrate", action="store_true",
                    help="also print the abstention threshold that best separates answerable from unanswerable")
     e.set_defaults(handler=_eval)
@@ -243,47 +260,61 @@ def _emit_error(args: argparse.Namespace, qid: str, question: str, error: QAErro
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .evaluate import (
-        DEFAULT_CONFIGS,
-        abstention,
-        calibrate,
-        evaluate_configs,
-        evaluate_naive_paragraphs,
-        format_table,
-    )
-    from .questions import read_queries
+    from . import eval_report
+    from .evaluate import COMPARE_CONFIGS, PRODUCT, calibrate, evaluate
+    from .metrics import parse_gate
+    from .testing import open_suite
 
-    items = read_queries(args.questions)
-    retriever = _load_retriever(args.index)
-    runs = evaluate_configs(retriever, items, DEFAULT_CONFIGS, k=args.k)
-    runs.append(evaluate_naive_paragraphs(retriever, items, k=args.k))
-    has_negatives = any(not it.answerable for it in items)
-    abstain = abstention(retriever, items) if has_negatives else None
-    calibrated = calibrate(retriever, items) if args.calibrate and has_negatives else None
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "questions": str(args.questions),
-                    "retrievers": {r.name: r.metrics() for r in runs},
-                    "per_query": {r.name: r.first_hit for r in runs},
-                    "abstention": None
-                    if abstain is None
-                    else {
-                        "min_evidence": abstain.threshold,
-                        "answered_when_answerable": abstain.answered_when_answerable,
-                        "abstained_when_unanswerable": abstain.abstained_when_unanswerable,
-                    },
-                }
-            )
+    metrics = tuple(m.strip().lower() for m in args.metrics.split(",") if m.strip())
+    if args.k < 1:
+        raise QAError("--k must be at least 1.")
+    try:
+        gates = [parse_gate(g, metrics + ABSTENTION_GATES) for g in args.min]
+    except ValueError as e:
+        raise QAError(str(e)) from None
+    if args.beir and args.level == "passage":
+        raise QAError("BEIR judgments name documents: evaluate them with --level document (the default).")
+    progress = _progress_printer() if sys.stderr.isatty() else None
+    suite, retriever = open_suite(
+        args.questions, beir=args.beir, index=args.index, split=args.split, level=args.level, model=args.model,
+        progress=progress,
+    )
+    configs = COMPARE_CONFIGS if args.compare else {PRODUCT: COMPARE_CONFIGS[PRODUCT]}
+    try:
+        evaluation = evaluate(
+            retriever, suite, configs=configs, metrics=metrics, depth=args.k,
+            naive=args.compare and suite.level == "passage", significance=args.compare,
         )
+    except (ValueError, KeyError) as e:  # ranx's message for an unknown metric name
+        raise QAError(f"Cannot compute the metrics {args.metrics!r} ({e}); use ranx names such as ndcg@10.") from None
+    if args.run_out:
+        eval_report.write_trec_run(evaluation.runs[PRODUCT], args.run_out, tag=f"qa-{PRODUCT}")
+    if args.qrels_out:
+        eval_report.write_trec_qrels(suite.qrels, args.qrels_out)
+    if args.report:
+        eval_report.write_markdown(evaluation, args.report, command="python -m qa " + " ".join(sys.argv[1:]))
+    calibrated = calibrate(retriever, suite.items) if args.calibrate and evaluation.abstention else None
+    failures = [
+        f"{name} is {value:.4f}, below the minimum {minimum:g}"
+        for name, minimum in gates
+        for value in [evaluation.gate_values().get(name, float("nan"))]
+        if not value >= minimum
+    ]
+    if args.json:
+        out = eval_report.to_json(evaluation)
+        out["gates"] = [{"metric": n, "min": m, "passed": not any(f.startswith(n + " ") for f in failures)}
+                        for n, m in gates]
+        print(json.dumps(out))
     else:
-        print(format_table(runs))
-        if abstain:
-            print(abstain.format())
+        print(eval_report.format_table(evaluation))
         if calibrated:
             print("best on this set: " + calibrated.format())
-    return 0
+    for failure in failures:
+        print(f"gate failed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+ABSTENTION_GATES = ("answered_when_answerable", "abstained_when_unanswerable")
 
 
 if __name__ == "__main__":  # pragma: no cover

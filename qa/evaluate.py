@@ -1,123 +1,168 @@
-"""Retrieval evaluation on a question file, keyed to document and span.
+"""Retrieval evaluation: a suite of judged questions, runs of retriever
+configurations over it, metrics and significance from ranx (qa.metrics).
 
-A returned passage answers a question when it comes from the expected
-document and its span overlaps the expected quote's span in the stored text,
-so judgments survive any change of chunking.
+Two levels:
+- passage: judgments are evidence spans in documents (a quote or offsets);
+  a returned passage is relevant when it overlaps one, so judgments survive
+  any change of chunking. In the run, such a passage carries the span's
+  label (`doc_id@start-end`), the first time only, so the library scores
+  spans, not however many passages happen to overlap one.
+- document: judgments name documents (BEIR qrels, or question files without
+  spans); documents are ranked by their best evidence.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from . import dense
 from .errors import InvalidQuestionFile
+from .metrics import DEFAULT_METRICS, Comparison, Qrels, Run, Scores, compare_runs, score_runs
 from .questions import QuestionItem, locate_quote
-from .retrieve import RetrievalSettings, Retriever
+from .retrieve import DEFAULT_SETTINGS, RetrievalSettings, Retriever
 from .store import LoadedIndex
 
-DEFAULT_CONFIGS = {
-    "dense": RetrievalSettings(mode="dense", place_boost=0.0),
-    "lexical": RetrievalSettings(mode="lexical", place_boost=0.0),
-    "hybrid": RetrievalSettings(),
+PRODUCT = "hybrid"
+# `--compare`: the product's retriever, its two parts alone, and plain
+# reciprocal rank fusion of the same parts (what a hybrid has to beat).
+COMPARE_CONFIGS = {
+    PRODUCT: DEFAULT_SETTINGS,
+    "dense": replace(DEFAULT_SETTINGS, mode="dense"),
+    "lexical": replace(DEFAULT_SETTINGS, mode="lexical"),
+    "rrf": replace(DEFAULT_SETTINGS, fusion="rrf"),
 }
+NAIVE = "naive paragraphs"
+DEFAULT_DEPTH = 100  # results per query in a run (Recall@100 needs 100)
 
 
 @dataclass
-class RunResult:
+class Suite:
     name: str
-    first_hit: dict[str, int | None] = field(default_factory=dict)  # question id -> rank
-
-    def recall_at(self, k: int) -> float:
-        ranks = list(self.first_hit.values())
-        return sum(1 for r in ranks if r is not None and r <= k) / max(1, len(ranks))
-
-    def mrr(self, k: int = 10) -> float:
-        ranks = list(self.first_hit.values())
-        return sum(1.0 / r for r in ranks if r is not None and r <= k) / max(1, len(ranks))
-
-    def metrics(self) -> dict[str, float]:
-        return {"R@1": self.recall_at(1), "R@5": self.recall_at(5), "MRR@10": self.mrr(10)}
+    level: str  # "passage" or "document"
+    questions: dict[str, str]  # judged question id -> question
+    qrels: Qrels  # question id -> label (doc id, or doc_id@start-end) -> grade
+    spans: dict[str, list[tuple[int, int, int, str]]] = field(default_factory=dict)  # (doc index, start, end, label)
+    items: list[QuestionItem] = field(default_factory=list)  # the question file's items, for abstention
 
 
-def expected_spans(index: LoadedIndex, items: list[QuestionItem]) -> dict[str, tuple[int, int, int]]:
-    """question id -> (doc index, start, end) of its expected quote."""
-    by_name = {}
-    for i, d in enumerate(index.documents):
-        by_name[d.doc_id] = i
-        by_name[d.source] = i
-        by_name[re.sub(r"\.[^.]+$", "", d.source)] = i
-    out = {}
+def suite_from_questions(
+    index: LoadedIndex, items: list[QuestionItem], *, name: str, level: str | None = None
+) -> Suite:
+    """Judgments of a question file, checked against the index's documents."""
+    if level is None:
+        level = "passage" if any(e.has_span for it in items for e in it.expected) else "document"
+    doc_index = _document_lookup(index)
+    suite = Suite(name, level, {}, {}, items=items)
     for item in items:
-        if not item.answerable or not item.expected_quote:
+        if not item.answerable or not item.expected:
             continue
-        doc_index = by_name.get(item.expected_doc or "")
-        if doc_index is None:
-            raise InvalidQuestionFile(
-                f"Question {item.id}: expected document {item.expected_doc!r} is not in the index."
-            )
-        span = locate_quote(index.documents[doc_index].text, item.expected_quote)
-        if span is None:
-            raise InvalidQuestionFile(f"Question {item.id}: its expected quote is not in {item.expected_doc}.")
-        out[item.id] = (doc_index, *span)
+        judged: dict[str, int] = {}
+        for ev in item.expected:
+            d = doc_index.get(ev.doc)
+            if d is None:
+                raise InvalidQuestionFile(f"Question {item.id}: expected document {ev.doc!r} is not in the index.")
+            doc = index.documents[d]
+            if level == "document":
+                judged[doc.doc_id] = max(judged.get(doc.doc_id, 0), ev.relevance)
+                continue
+            if not ev.has_span:
+                raise InvalidQuestionFile(
+                    f"Question {item.id}: passage-level evaluation needs a quote or span for {ev.doc!r} "
+                    "(or evaluate with --level document)."
+                )
+            span = locate_quote(doc.text, ev.quote) if ev.quote is not None else (ev.start, ev.end)
+            if span is None or span[1] > len(doc.text):
+                raise InvalidQuestionFile(f"Question {item.id}: its expected quote or span is not in {ev.doc}.")
+            label = f"{doc.doc_id}@{span[0]}-{span[1]}"
+            judged[label] = ev.relevance
+            suite.spans.setdefault(item.id, []).append((d, span[0], span[1], label))
+        suite.questions[item.id] = item.question
+        suite.qrels[item.id] = judged
+    return suite
+
+
+def _document_lookup(index: LoadedIndex) -> dict[str, int]:
+    """A document's index by doc_id, source path, or source path without its extension."""
+    out = {}
+    for i, d in enumerate(index.documents):
+        out[re.sub(r"\.[^./]+$", "", d.source)] = i
+        out[d.source] = i
+        out[d.doc_id] = i
     return out
 
 
-def _overlaps(a: tuple[int, int, int], doc_index: int, start: int, end: int) -> bool:
-    return a[0] == doc_index and start < a[2] and a[1] < end
+def run_configuration(
+    retriever: Retriever, suite: Suite, settings: RetrievalSettings, *, depth: int = DEFAULT_DEPTH,
+    vectors: dict[str, np.ndarray] | None = None,
+) -> Run:
+    """The ranked results of one configuration for every judged question, as
+    {question id: {label: score}}; scores fall with rank (depth + 1 - rank) so
+    the run's order is exactly the retriever's."""
+    vectors = vectors or question_vectors(retriever, suite)
+    run: Run = {}
+    for qid, question in suite.questions.items():
+        query = retriever.parse(question)
+        if suite.level == "document":
+            ranked = retriever.rank_documents(query, vectors[qid], k=depth, settings=settings)
+            labels = [retriever.index.documents[d].doc_id for d, _ in ranked]
+        else:
+            passages = retriever.search_query(query, vectors[qid], k=depth, settings=settings)
+            labels = _passage_labels(retriever.index, suite.spans.get(qid, []), passages)
+        run[qid] = {label: float(depth + 1 - rank) for rank, label in enumerate(labels, 1)}
+    return run
 
 
-def evaluate_configs(
-    retriever: Retriever, items: list[QuestionItem], configs: dict[str, RetrievalSettings], *, k: int = 10
-) -> list[RunResult]:
+def question_vectors(retriever: Retriever, suite: Suite) -> dict[str, np.ndarray]:
+    """Every question encoded once, in one batch, for all configurations."""
+    ids = list(suite.questions)
+    topics = [retriever.parse(suite.questions[q]).topic for q in ids]
+    return dict(zip(ids, retriever.embedder.encode(topics), strict=True))
+
+
+def _passage_labels(index: LoadedIndex, spans: list[tuple[int, int, int, str]], passages) -> list[str]:
+    doc_number = {d.doc_id: i for i, d in enumerate(index.documents)}
+    labels: list[str] = []
+    for p in passages:
+        d = doc_number[p.doc_id]
+        label = next(
+            (lab for sd, s, e, lab in spans if sd == d and p.start < e and s < p.end and lab not in labels),
+            f"{p.doc_id}@{p.start}-{p.end}",
+        )
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
+def naive_paragraph_run(retriever: Retriever, suite: Suite, *, depth: int = DEFAULT_DEPTH) -> Run:
+    """The literal baseline: blank-line paragraphs, embedded whole, FAISS top-k."""
     index = retriever.index
-    spans = expected_spans(index, items)
-    doc_index_of = {d.doc_id: i for i, d in enumerate(index.documents)}
-    judged = [it for it in items if it.id in spans]
-    vectors = retriever.embedder.encode([retriever.parse(it.question).topic for it in judged])
-    results = []
-    for name, settings in configs.items():
-        run = RunResult(name)
-        for item, qvec in zip(judged, vectors, strict=True):
-            passages = retriever.search_query(retriever.parse(item.question), qvec, k=k, settings=settings)
-            run.first_hit[item.id] = next(
-                (p.rank for p in passages if _overlaps(spans[item.id], doc_index_of[p.doc_id], p.start, p.end)),
-                None,
-            )
-        results.append(run)
-    return results
-
-
-def evaluate_naive_paragraphs(retriever: Retriever, items: list[QuestionItem], *, k: int = 10) -> RunResult:
-    """The literal baseline: blank-line paragraphs, embedded, FAISS top-k."""
-    index = retriever.index
-    spans = expected_spans(index, items)
     paragraphs = []
     for i, d in enumerate(index.documents):
         for m in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*$)", d.text, flags=re.S):
             paragraphs.append((i, m.start(), m.end()))
     texts = [index.documents[i].text[s:e] for i, s, e in paragraphs]
     para_index = dense.build_vector_index(retriever.embedder.encode(texts))
-    judged = [it for it in items if it.id in spans]
-    _, ids = dense.search(para_index, retriever.embedder.encode([it.question for it in judged]), k)
-    run = RunResult("naive paragraphs")
-    for item, row in zip(judged, ids, strict=True):
-        hits = [r + 1 for r, pid in enumerate(row) if pid >= 0 and _overlaps(spans[item.id], *paragraphs[pid])]
-        run.first_hit[item.id] = hits[0] if hits else None
+    ids = list(suite.questions)
+    _, hits = dense.search(para_index, retriever.embedder.encode([suite.questions[q] for q in ids]), depth)
+    run: Run = {}
+    for qid, row in zip(ids, hits, strict=True):
+        found = [paragraphs[h] for h in row if h >= 0]
+        if suite.level == "document":
+            labels = list(dict.fromkeys(index.documents[i].doc_id for i, _, _ in found))
+        else:
+            labels = []
+            for i, s, e in found:
+                label = next(
+                    (lab for sd, a, b, lab in suite.spans.get(qid, []) if sd == i and s < b and a < e
+                     and lab not in labels),
+                    f"{index.documents[i].doc_id}@{s}-{e}",
+                )
+                labels.append(label)
+        run[qid] = {label: float(depth + 1 - rank) for rank, label in enumerate(labels, 1)}
     return run
-
-
-def format_table(runs: list[RunResult]) -> str:
-    names = list(runs[0].metrics()) if runs else []
-    width = max([len(r.name) for r in runs] + [10])
-    lines = [f"{'retriever':<{width}}  " + "  ".join(f"{n:>7}" for n in names)]
-    for r in runs:
-        lines.append(f"{r.name:<{width}}  " + "  ".join(f"{v:7.3f}" for v in r.metrics().values()))
-    n = len(runs[0].first_hit) if runs else 0
-    lines.append(f"({n} answerable questions)")
-    return "\n".join(lines)
 
 
 @dataclass
@@ -129,11 +174,27 @@ class AbstentionResult:
     n_unanswerable: int
     wrong: list[tuple[str, str, bool]] = field(default_factory=list)  # (id, question, answered)
 
+    @property
+    def abstained_when_answerable(self) -> float:
+        """Wrong abstentions: answerable questions the product refused."""
+        return 1.0 - self.answered_when_answerable
+
+    def to_json(self) -> dict:
+        return {
+            "min_evidence": self.threshold,
+            "answered_when_answerable": self.answered_when_answerable,
+            "abstained_when_answerable": self.abstained_when_answerable,
+            "abstained_when_unanswerable": self.abstained_when_unanswerable,
+            "answerable": self.n_answerable,
+            "unanswerable": self.n_unanswerable,
+            "wrong": [{"id": i, "question": q, "answered": a} for i, q, a in self.wrong],
+        }
+
     def format(self) -> str:
         return (
-            f"abstention at min evidence {self.threshold:.2f}: answered {self.answered_when_answerable:.1%} of "
-            f"{self.n_answerable} answerable, refused {self.abstained_when_unanswerable:.1%} of "
-            f"{self.n_unanswerable} unanswerable"
+            f"abstention at min evidence {self.threshold:.2f}: abstained on {self.abstained_when_unanswerable:.1%} of "
+            f"{self.n_unanswerable} unanswerable (right), on {self.abstained_when_answerable:.1%} of "
+            f"{self.n_answerable} answerable (wrong)"
         )
 
 
@@ -177,3 +238,45 @@ def calibrate(retriever: Retriever, items: list[QuestionItem]) -> AbstentionResu
         r = _abstention_result(items, answered, float(t))
         results.append(((r.answered_when_answerable + r.abstained_when_unanswerable) / 2, -t, r))
     return max(results, key=lambda x: (x[0], x[1]))[2]
+
+
+@dataclass
+class Evaluation:
+    suite: Suite
+    metrics: tuple[str, ...]
+    scores: list[Scores]  # the product's configuration first
+    runs: dict[str, Run]
+    comparison: Comparison | None = None
+    abstention: AbstentionResult | None = None
+
+    @property
+    def product(self) -> Scores:
+        return self.scores[0]
+
+    def gate_values(self) -> dict[str, float]:
+        """What --min can check: the product's metrics, and abstention rates."""
+        values = dict(self.product.means)
+        if self.abstention is not None:
+            values["answered_when_answerable"] = self.abstention.answered_when_answerable
+            values["abstained_when_unanswerable"] = self.abstention.abstained_when_unanswerable
+        return values
+
+
+def evaluate(
+    retriever: Retriever, suite: Suite, *, configs: dict[str, RetrievalSettings] | None = None,
+    metrics: tuple[str, ...] = DEFAULT_METRICS, depth: int = DEFAULT_DEPTH, naive: bool = False,
+    significance: bool = False, with_abstention: bool = True,
+) -> Evaluation:
+    """Run each configuration over the suite and score it; the first is the product's."""
+    configs = configs or {PRODUCT: DEFAULT_SETTINGS}
+    if not suite.questions:
+        raise InvalidQuestionFile(f"{suite.name} has no answerable question with judgments to evaluate.")
+    vectors = question_vectors(retriever, suite)
+    runs = {name: run_configuration(retriever, suite, s, depth=depth, vectors=vectors) for name, s in configs.items()}
+    if naive:
+        runs[NAIVE] = naive_paragraph_run(retriever, suite, depth=depth)
+    scores = score_runs(suite.qrels, runs, metrics)
+    comparison = compare_runs(suite.qrels, runs, metrics) if significance and len(runs) > 1 else None
+    has_negatives = any(not it.answerable for it in suite.items)
+    abstain = abstention(retriever, suite.items) if with_abstention and has_negatives else None
+    return Evaluation(suite, metrics, scores, runs, comparison, abstain)

@@ -57,8 +57,13 @@ class Query:
         return stripped or self.topic
 
 
-def parse_question(question: object, gazetteer: Gazetteer) -> Query:
-    """Validate a question; raises InvalidQuestion with what to do instead."""
+def parse_question(question: object, gazetteer: Gazetteer, *, known_places: set[str] | None = None) -> Query:
+    """Validate a question; raises InvalidQuestion with what to do instead.
+
+    Places are taken out of the topic only when they are in `known_places`
+    (the places the collection has documents about, when given): a place no
+    document is about cannot be preferred, so its name stays a word to match
+    (a benchmark corpus, or uploads without place metadata)."""
     if not isinstance(question, str):
         raise InvalidQuestion("The question must be text.")
     text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in question)
@@ -77,7 +82,9 @@ def parse_question(question: object, gazetteer: Gazetteer) -> Query:
     found = gazetteer.find(text)
     places = tuple(dict.fromkeys(name for name, _, _ in found))
     topic = text
-    for _, s, e in sorted(found, key=lambda f: -f[1]):
+    for name, s, e in sorted(found, key=lambda f: -f[1]):
+        if known_places is not None and name not in known_places:
+            continue
         # "in Rotherham", "Rotherham's": the preposition or possessive goes with the place
         before = re.search(r"\b(?:in|for|at|of|from|across|within)\s+$", topic[:s], re.I)
         after = re.match(r"['’]s\b", topic[e:])

@@ -10,7 +10,9 @@
         repeated.npy     per sentence: stock text repeated across documents (never quoted)
         chunks.npy       (doc, start, end, first sentence, last sentence)
         dense.faiss      sentence vectors
+        document_vectors.npy  one vector per document (its title and opening)
         lexical/         bm25s index of the chunks
+        lexical_documents/  bm25s index of whole documents
 
 A build writes builds/<id>.partial, renames it when complete and only then
 points CURRENT at it, so readers see the old build or the new one, never a
@@ -39,8 +41,8 @@ from .errors import BuildLocked, IndexDamaged, IndexMismatch, IndexNotBuilt
 from .lexical import LexicalIndex
 from .records import Block, Chunk, Document, Sentence
 
-FORMAT_VERSION = 2
-_FILES = ("documents.jsonl", "sentences.npy", "chunks.npy", "repeated.npy", "dense.faiss")
+FORMAT_VERSION = 3
+_FILES = ("documents.jsonl", "sentences.npy", "chunks.npy", "repeated.npy", "dense.faiss", "document_vectors.npy")
 
 
 @dataclass
@@ -53,6 +55,8 @@ class LoadedIndex:
     vectors: faiss.Index
     lexical: LexicalIndex
     repeated: np.ndarray  # bool per sentence
+    document_vectors: np.ndarray  # float32 (documents, dimension)
+    document_lexical: LexicalIndex
 
     def sentence(self, i: int) -> Sentence:
         d, s, e, b = (int(x) for x in self.sentences[i])
@@ -107,6 +111,8 @@ def write_build(
     repeated: np.ndarray,
     vectors: np.ndarray,
     lexical: LexicalIndex,
+    document_vectors: np.ndarray,
+    document_lexical: LexicalIndex,
     manifest: dict,
 ) -> None:
     with open(folder / "documents.jsonl", "w", encoding="utf-8") as f:
@@ -125,6 +131,8 @@ def write_build(
     np.save(folder / "repeated.npy", np.asarray(repeated, dtype=bool))
     dense.save(dense.build_vector_index(vectors), folder / "dense.faiss")
     lexical.save(folder / "lexical")
+    np.save(folder / "document_vectors.npy", np.asarray(document_vectors, dtype=np.float32))
+    document_lexical.save(folder / "lexical_documents")
     manifest = dict(manifest)
     manifest["format_version"] = FORMAT_VERSION
     manifest["files"] = {name: (folder / name).stat().st_size for name in _FILES}
@@ -230,11 +238,18 @@ def load_index(index_dir: Path) -> LoadedIndex:
         repeated = np.load(folder / "repeated.npy")
         vectors = dense.load(folder / "dense.faiss")
         lexical = LexicalIndex.load(folder / "lexical")
+        document_vectors = np.load(folder / "document_vectors.npy")
+        document_lexical = LexicalIndex.load(folder / "lexical_documents")
     except Exception as e:  # any reader error here means damaged files
         raise IndexDamaged(f"The index in {folder} could not be read ({e}); {rebuild}.") from None
-    if vectors.ntotal != len(sentences) or len(repeated) != len(sentences) or vectors.d != manifest.get("dimension"):
+    if (
+        vectors.ntotal != len(sentences) or len(repeated) != len(sentences) or vectors.d != manifest.get("dimension")
+        or document_vectors.shape != (len(documents), vectors.d)
+    ):
         raise IndexDamaged(f"The index in {folder} is inconsistent (vector count); {rebuild}.")
-    return LoadedIndex(folder, manifest, documents, sentences, chunks, vectors, lexical, repeated)
+    return LoadedIndex(
+        folder, manifest, documents, sentences, chunks, vectors, lexical, repeated, document_vectors, document_lexical
+    )
 
 
 def _document_to_json(d: Document) -> dict:

@@ -72,14 +72,17 @@ def test_ask_text_output(built):
     assert r.returncode == 0 and "[1]" in r.stdout and "regular supervision" in r.stdout
 
 
-def test_eval_prints_the_three_retrievers(built):
+def test_eval_compares_the_retrievers_on_a_question_file(built):
     r = qa(
-        "eval", "--questions", str(ROOT / "tests" / "data" / "seed_questions.jsonl"), "--index", str(built), "--json"
+        "eval", "--questions", str(ROOT / "tests" / "data" / "seed_questions.jsonl"), "--index", str(built),
+        "--compare", "--json",
     )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert {"dense", "lexical", "hybrid", "naive paragraphs"} <= out["retrievers"].keys()
+    assert out["level"] == "passage"
+    assert {"dense", "lexical", "hybrid", "rrf", "naive paragraphs"} == out["retrievers"].keys()
     assert out["abstention"]["min_evidence"] > 0
+    assert 0 <= out["abstention"]["abstained_when_answerable"] <= 0.2
 
 
 @pytest.mark.parametrize(
