@@ -2,12 +2,13 @@
 
 The data flow, one module per step:
 load (load, clean, article) -> segment -> chunk -> embed -> store (dense,
-lexical) -> retrieve -> quote (cite) -> answer; evaluate and cli on top.
+lexical) -> retrieve -> quote (cite) -> answer; evaluation (questions, beir,
+evaluate, metrics, eval_report, testing) and cli on top.
 """
 from __future__ import annotations
 
 from .answer import AnswerSettings, ask
-from .build import BuildReport, build_index
+from .build import BuildReport, build_index, build_index_from_documents
 from .chunk import ChunkSettings
 from .embed import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
 from .errors import (
@@ -21,10 +22,13 @@ from .errors import (
     QAError,
     UnsupportedDocument,
 )
+from .evaluate import Evaluation, Suite, evaluate, suite_from_questions
+from .questions import Evidence, QuestionItem, read_queries
 from .records import Answer, Block, Chunk, Document, Passage, Sentence
 from .retrieve import RetrievalSettings, Retriever
 from .service import open_retriever
 from .store import LoadedIndex, load_index
+from .testing import assert_retrieval, open_suite
 
 __all__ = [
     "DEFAULT_MODEL", "Answer", "AnswerSettings", "Block", "BuildLocked", "BuildReport", "Chunk",
@@ -32,4 +36,7 @@ __all__ = [
     "InvalidQuestion", "InvalidQuestionFile", "LoadedIndex", "ModelUnavailable", "Passage", "QAError",
     "RetrievalSettings", "Retriever", "Sentence", "SentenceTransformerEmbedder", "UnsupportedDocument",
     "ask", "build_index", "load_index", "open_retriever",
+    # evaluation
+    "Evaluation", "Evidence", "QuestionItem", "Suite", "assert_retrieval", "build_index_from_documents", "evaluate",
+    "open_suite", "read_queries", "suite_from_questions",
 ]

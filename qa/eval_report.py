@@ -23,10 +23,10 @@ def _better_than(evaluation: Evaluation, name: str, metric: str) -> str:
         return ""
     letters = _letters(evaluation)
     mean = {s.name: s.means[metric] for s in evaluation.scores}
-    return "".join(
-        letters[other] for other, p in sorted(c.p_values.get(name, {}).items())
+    return "".join(sorted(
+        letters[other] for other, p in c.p_values.get(name, {}).items()
         if p[metric] < c.max_p and mean[name] > mean[other]
-    )
+    ))
 
 
 def format_table(evaluation: Evaluation) -> str:

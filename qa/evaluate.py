@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import dense
-from .errors import InvalidQuestionFile
+from .errors import InvalidQuestion, InvalidQuestionFile
 from .metrics import DEFAULT_METRICS, Comparison, Qrels, Run, Scores, compare_runs, score_runs
 from .questions import QuestionItem, locate_quote
 from .retrieve import DEFAULT_SETTINGS, RetrievalSettings, Retriever
@@ -104,6 +104,9 @@ def run_configuration(
     vectors = vectors or question_vectors(retriever, suite)
     run: Run = {}
     for qid, question in suite.questions.items():
+        if qid not in vectors:  # a question the product refuses to take (empty, too long): no results
+            run[qid] = {}
+            continue
         query = retriever.parse(question)
         if suite.level == "document":
             ranked = retriever.rank_documents(query, vectors[qid], k=depth, settings=settings)
@@ -116,10 +119,15 @@ def run_configuration(
 
 
 def question_vectors(retriever: Retriever, suite: Suite) -> dict[str, np.ndarray]:
-    """Every question encoded once, in one batch, for all configurations."""
-    ids = list(suite.questions)
-    topics = [retriever.parse(suite.questions[q]).topic for q in ids]
-    return dict(zip(ids, retriever.embedder.encode(topics), strict=True))
+    """Every question encoded once, in one batch, for all configurations;
+    questions the product refuses (InvalidQuestion) are left out."""
+    topics = {}
+    for qid, question in suite.questions.items():
+        try:
+            topics[qid] = retriever.parse(question).topic
+        except InvalidQuestion:
+            continue
+    return dict(zip(topics, retriever.embedder.encode(list(topics.values())), strict=True))
 
 
 def _passage_labels(index: LoadedIndex, spans: list[tuple[int, int, int, str]], passages) -> list[str]:
@@ -203,7 +211,12 @@ def abstention(retriever: Retriever, items: list[QuestionItem], *, threshold: fl
     from .answer import AnswerSettings, ask
 
     settings = AnswerSettings() if threshold is None else AnswerSettings(min_evidence=threshold)
-    answered = {it.id: ask(retriever, it.question, settings=settings).answered for it in items}
+    answered = {}
+    for it in items:
+        try:
+            answered[it.id] = ask(retriever, it.question, settings=settings).answered
+        except InvalidQuestion:  # refused as a question: not answered
+            answered[it.id] = False
     return _abstention_result(items, answered, settings.min_evidence)
 
 
@@ -230,7 +243,11 @@ def calibrate(retriever: Retriever, items: list[QuestionItem]) -> AbstentionResu
     # One pass with no threshold records each question's best evidence.
     best: dict[str, float | None] = {}
     for it in items:
-        a = ask(retriever, it.question, settings=AnswerSettings(min_evidence=-1.0))
+        try:
+            a = ask(retriever, it.question, settings=AnswerSettings(min_evidence=-1.0))
+        except InvalidQuestion:
+            best[it.id] = None
+            continue
         best[it.id] = max((p.evidence for p in a.citations), default=None) if a.answered else None
     results = []
     for t in np.round(np.arange(0.20, 0.70, 0.01), 2):

@@ -57,13 +57,16 @@ class Query:
         return stripped or self.topic
 
 
-def parse_question(question: object, gazetteer: Gazetteer, *, known_places: set[str] | None = None) -> Query:
+def parse_question(
+    question: object, gazetteer: Gazetteer, *, known_places: set[str] | None = None,
+    known_years: set[int] | None = None,
+) -> Query:
     """Validate a question; raises InvalidQuestion with what to do instead.
 
-    Places are taken out of the topic only when they are in `known_places`
-    (the places the collection has documents about, when given): a place no
-    document is about cannot be preferred, so its name stays a word to match
-    (a benchmark corpus, or uploads without place metadata)."""
+    Places and years are taken out of the topic only when they are in
+    `known_places` / `known_years` (when given): a place or year the
+    collection has no metadata for cannot be preferred, so it stays a word to
+    match (a benchmark corpus, or uploads without metadata)."""
     if not isinstance(question, str):
         raise InvalidQuestion("The question must be text.")
     text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in question)
@@ -90,7 +93,9 @@ def parse_question(question: object, gazetteer: Gazetteer, *, known_places: set[
         after = re.match(r"['’]s\b", topic[e:])
         topic = topic[: before.start() if before else s] + topic[e + (after.end() if after else 0) :]
     years = tuple(sorted({int(y) for y in _YEAR.findall(topic)}))
-    topic = re.sub(r"\b(?:in|for|from|during)\s+(?=(?:19|20)\d\d\b)", "", topic, flags=re.I)
-    topic = re.sub(r"\s+", " ", _YEAR.sub(" ", topic)).strip() or text
+    metadata_years = "|".join(str(y) for y in years if known_years is None or y in known_years)
+    if metadata_years:
+        topic = re.sub(rf"\b(?:in|for|from|during)\s+(?=(?:{metadata_years})\b)", "", topic, flags=re.I)
+        topic = re.sub(r"\s+", " ", re.sub(rf"\b(?:{metadata_years})\b", " ", topic)).strip() or text
     topic = re.sub(r"\s+([?.!,])", r"\1", topic)
     return Query(text, topic, places, years, bool(_LATEST.search(text)))

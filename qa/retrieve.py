@@ -11,6 +11,7 @@ inspection when it asks for that, are preferred; filters exclude documents.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,9 +68,19 @@ class Retriever:
         self._latest = latest_per_authority(index.documents)
         self._sentence_terms: dict[int, frozenset[str]] = {}
         self._collection_places: set[str] = set().union(*self._places) if self._places else set()
+        # Every year a document is dated by (inspection or publication): a question naming
+        # one of them is asking about that time, not for the word.
+        self._collection_years: set[int] = {
+            int(v[:4]) for d in index.documents for v in (d.date, *d.meta.values()) if v and _is_date(v)
+        }
 
     def parse(self, question: str) -> Query:
-        return parse_question(question, self.gazetteer, known_places=self._collection_places)
+        # A collection without place metadata (a benchmark corpus) cannot prefer
+        # a place's documents, so there a place named stays a word to match.
+        return parse_question(
+            question, self.gazetteer, known_places=None if self._collection_places else set(),
+            known_years=self._collection_years,
+        )
 
     def encode(self, query: Query) -> np.ndarray:
         """The question's vector. Places are left out: they are matched
@@ -331,6 +342,10 @@ class Retriever:
             terms = frozenset(tokenize(self.index.documents[d].text[s:e]))
             self._sentence_terms[sid] = terms
         return terms
+
+
+def _is_date(value: str) -> bool:
+    return bool(re.fullmatch(r"(?:19|20)\d\d-\d\d-\d\d", value))
 
 
 def _top(scores: np.ndarray, n: int, *, positive_only: bool = True) -> np.ndarray:

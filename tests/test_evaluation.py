@@ -165,3 +165,27 @@ def test_pytest_helper_passes_and_fails_with_the_shortfall(tmp_path):
     assert evaluation.product.name == "hybrid"
     with pytest.raises(AssertionError, match=r"ndcg@10 = [0-9.]+ < 1.01"):
         assert_retrieval(beir=MINI, index=tmp_path / "index", minimum={"ndcg@10": 1.01})
+
+
+def test_a_question_the_product_refuses_counts_as_a_miss(tmp_path):
+    folder = tmp_path / "set"
+    shutil.copytree(MINI, folder)
+    with open(folder / "queries.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({"_id": "q6", "text": "   "}) + "\n")
+    with open(folder / "qrels" / "test.tsv", "a", encoding="utf-8") as f:
+        f.write("q6\td1\t1\n")
+    evaluation = assert_retrieval(beir=folder, index=tmp_path / "index", minimum={"recall@100": 0.5})
+    assert evaluation.product.per_query["recall@100"]["q6"] == 0.0
+    assert len(evaluation.product.per_query["recall@100"]) == 5
+
+
+def test_places_and_years_without_metadata_stay_words_of_the_question():
+    from qa.gazetteer import load_gazetteer
+    from qa.question import parse_question
+
+    gazetteer = load_gazetteer()
+    q = parse_question("What happened in Leeds in 1999 and in 2021?", gazetteer, known_places=set(), known_years={2021})
+    assert q.topic == "What happened in Leeds in 1999 and?"
+    assert q.places == ("Leeds",) and q.years == (1999, 2021)
+    q = parse_question("What happened in Leeds in 2021?", gazetteer)  # the product's collection: metadata
+    assert "Leeds" not in q.topic and "2021" not in q.topic
