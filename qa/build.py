@@ -67,12 +67,14 @@ def build_index(
     settings: ChunkSettings = DEFAULT_CHUNKING,
     manifest: Path | None = None,
     progress: ProgressFn | None = None,
+    vector_index: str = "auto",
 ) -> BuildReport:
     """Build (or update) the index at `index_dir` from the files in `docs_dirs`.
 
     Metadata comes from `manifest` and from any manifest.csv inside a
     documents folder. `progress(done, total, stage)` is called as documents
-    are loaded ("loading") and sentences embedded ("embedding").
+    are loaded ("loading") and sentences embedded ("embedding"). `vector_index`
+    is the FAISS index kind ("flat", "hnsw", "ivf"), or "auto" to choose by size.
     """
     started = time.perf_counter()
     report = BuildReport()
@@ -81,7 +83,7 @@ def build_index(
             raise QAError(f"Documents folder {d} does not exist; pass an existing folder with --docs.")
     with store.build_lock(index_dir):
         files, rows = _discover_sources(docs_dirs, manifest)
-        signature = _source_signature(files, rows, embedder, settings)
+        signature = _source_signature(files, rows, embedder, settings, vector_index)
         if _is_current(index_dir, signature):
             live = store.read_index_manifest(index_dir) or {}
             report.index_folder = store.current_build(index_dir)
@@ -100,7 +102,7 @@ def build_index(
                 )
                 + " The previous index, if any, is unchanged."
             )
-        _write_index(documents, index_dir, embedder, settings, signature, report, progress)
+        _write_index(documents, index_dir, embedder, settings, signature, report, progress, vector_index)
     report.indexed = [d.source for d in documents]
     report.seconds = time.perf_counter() - started
     return report
@@ -114,6 +116,7 @@ def build_index_from_documents(
     source_signature: str,
     settings: ChunkSettings = DEFAULT_CHUNKING,
     progress: ProgressFn | None = None,
+    vector_index: str = "auto",
 ) -> BuildReport:
     """Build (or update) an index of documents made elsewhere (a BEIR corpus).
     `source_signature` identifies their source: equal to the live build's
@@ -121,14 +124,14 @@ def build_index_from_documents(
     started = time.perf_counter()
     report = BuildReport()
     with store.build_lock(index_dir):
-        signature = _settings_signature(source_signature, embedder, settings)
+        signature = _settings_signature(source_signature, embedder, settings, vector_index)
         if _is_current(index_dir, signature):
             report.index_folder = store.current_build(index_dir)
             report.up_to_date = True
         else:
             if not documents:
                 raise QAError("No document to index. The previous index, if any, is unchanged.")
-            _write_index(documents, index_dir, embedder, settings, signature, report, progress)
+            _write_index(documents, index_dir, embedder, settings, signature, report, progress, vector_index)
     report.indexed = [d.source for d in documents]
     report.seconds = time.perf_counter() - started
     return report
@@ -136,7 +139,7 @@ def build_index_from_documents(
 
 def _write_index(
     documents: list[Document], index_dir: Path, embedder: Embedder, settings: ChunkSettings, signature: str,
-    report: BuildReport, progress: ProgressFn | None,
+    report: BuildReport, progress: ProgressFn | None, vector_index: str = "auto",
 ) -> None:
     """Segment, chunk, embed and write a new build, then make it the live one."""
     sentences: list[Sentence] = []
@@ -174,6 +177,7 @@ def _write_index(
         document_vectors=document_vectors,
         document_lexical=document_lexical,
         manifest=index_manifest,
+        vector_kind=vector_index,
     )
     report.index_folder = store.publish(index_dir, partial)
     report.sentences, report.chunks = len(sentences), len(chunks)
@@ -240,7 +244,8 @@ def _discover_sources(
 
 
 def _source_signature(
-    files: list[tuple[Path, Path]], rows: dict[str, dict[str, str]], embedder: Embedder, settings: ChunkSettings
+    files: list[tuple[Path, Path]], rows: dict[str, dict[str, str]], embedder: Embedder, settings: ChunkSettings,
+    vector_index: str = "auto",
 ) -> str:
     """A hash of everything a build reads: each file's bytes, the metadata rows and
     the settings. Equal to the live build's: nothing to do, without parsing a file."""
@@ -252,12 +257,16 @@ def _source_signature(
         except OSError as e:  # reported by the build proper
             digest.update(str(e).encode())
     digest.update(json.dumps(sorted(rows.items()), ensure_ascii=False, sort_keys=True).encode())
-    return _settings_signature(digest.hexdigest(), embedder, settings)
+    return _settings_signature(digest.hexdigest(), embedder, settings, vector_index)
 
 
-def _settings_signature(source_signature: str, embedder: Embedder, settings: ChunkSettings) -> str:
+def _settings_signature(
+    source_signature: str, embedder: Embedder, settings: ChunkSettings, vector_index: str = "auto"
+) -> str:
     """The sources' hash joined with everything else that decides the index's contents."""
-    payload = [source_signature, embedder.name, settings.to_json(), LEXICAL_SETTINGS, store.FORMAT_VERSION]
+    payload = [
+        source_signature, embedder.name, settings.to_json(), LEXICAL_SETTINGS, store.FORMAT_VERSION, vector_index,
+    ]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

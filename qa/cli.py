@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(b)
     b.add_argument("--model", default=None, help="embedding model name or folder (default all-MiniLM-L6-v2)")
     b.add_argument("--manifest", type=Path, help="CSV of document metadata (Ofsted manifest format)")
+    b.add_argument("--vector-index", choices=["auto", "flat", "hnsw", "ivf"], default="auto",
+                   help="FAISS index kind (default auto: exact up to 500,000 sentences, HNSW beyond)")
     b.add_argument("--json", action="store_true", help="print the build report as JSON")
     b.set_defaults(handler=_build)
 
@@ -128,7 +130,9 @@ def _build(args: argparse.Namespace) -> int:
     docs = args.docs or [Path(DEFAULT_DOCS)]
     embedder = SentenceTransformerEmbedder(args.model or DEFAULT_MODEL)
     progress = _progress_printer() if sys.stderr.isatty() and not args.json else None
-    report = build_index(docs, args.index, embedder=embedder, manifest=args.manifest, progress=progress)
+    report = build_index(
+        docs, args.index, embedder=embedder, manifest=args.manifest, progress=progress, vector_index=args.vector_index
+    )
     if progress:
         print(file=sys.stderr)
     if args.json:

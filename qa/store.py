@@ -114,6 +114,7 @@ def write_build(
     document_vectors: np.ndarray,
     document_lexical: LexicalIndex,
     manifest: dict,
+    vector_kind: str = "auto",
 ) -> None:
     with open(folder / "documents.jsonl", "w", encoding="utf-8") as f:
         for d in documents:
@@ -129,11 +130,13 @@ def write_build(
         ).reshape(-1, 5),
     )
     np.save(folder / "repeated.npy", np.asarray(repeated, dtype=bool))
-    dense.save(dense.build_vector_index(vectors), folder / "dense.faiss")
+    vector_index = dense.build_vector_index(vectors, kind=dense.choose_kind(len(vectors), vector_kind))
+    dense.save(vector_index, folder / "dense.faiss")
     lexical.save(folder / "lexical")
     np.save(folder / "document_vectors.npy", np.asarray(document_vectors, dtype=np.float32))
     document_lexical.save(folder / "lexical_documents")
     manifest = dict(manifest)
+    manifest["vector_index"] = dense.describe(vector_index)
     manifest["format_version"] = FORMAT_VERSION
     manifest["files"] = {name: (folder / name).stat().st_size for name in _FILES}
     with open(folder / "manifest.json", "w", encoding="utf-8") as f:
@@ -236,7 +239,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         sentences = np.load(folder / "sentences.npy")
         chunks = np.load(folder / "chunks.npy")
         repeated = np.load(folder / "repeated.npy")
-        vectors = dense.load(folder / "dense.faiss")
+        vectors = dense.load(folder / "dense.faiss", manifest.get("vector_index"))
         lexical = LexicalIndex.load(folder / "lexical")
         document_vectors = np.load(folder / "document_vectors.npy")
         document_lexical = LexicalIndex.load(folder / "lexical_documents")

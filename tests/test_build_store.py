@@ -11,6 +11,7 @@ import pytest
 from qa import store
 from qa.build import build_index
 from qa.errors import BuildLocked, IndexDamaged, IndexMismatch, IndexNotBuilt, QAError
+from qa.retrieve import Retriever
 from qa.store import load_index
 
 
@@ -167,3 +168,14 @@ def test_up_to_date_check_reads_no_document(seed_docs, tmp_path, fake_embedder, 
     monkeypatch.setattr("qa.build.load_document", no_parsing)
     report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
     assert report.up_to_date and sorted(report.indexed) == sorted(p.name for p in seed_docs.iterdir())
+
+
+def test_vector_index_kind_is_recorded_and_used(seed_docs, tmp_path, fake_embedder):
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder, vector_index="hnsw")
+    index = load_index(tmp_path / "index")
+    assert index.manifest["vector_index"]["kind"] == "hnsw" and index.manifest["vector_index"]["efSearch"] >= 64
+    retriever = Retriever(index, fake_embedder)
+    assert retriever.search("supervision in Rotherham", k=3)
+    # Asking for another kind is a change: the next build makes a new index of that kind.
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert load_index(tmp_path / "index").manifest["vector_index"]["kind"] == "flat"
