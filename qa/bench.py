@@ -1,10 +1,14 @@
-"""Build benchmark: the real build of a collection next to its floor.
+"""Benchmark: the build of a collection next to its floor, and queries.
 
 The floor is the least any build must do: extract the files' text and pass
-all of it through the same model once, nothing else. Each phase runs in its
-own process so its peak memory is its own.
+all of it through the same model once, nothing else. Queries: `search` and
+`ask` latency in a warm process (p50, p95; encoding, lexical search, vector
+search and quote selection timed apart), the time from starting a `qa ask`
+process to its answer, peak memory serving, index size. Each phase runs in
+its own process so its peak memory is its own.
 
-    python -m qa.bench --docs ../shared/corpus/ofsted [--out bench/build.json]
+    python -m qa bench --docs ../shared/corpus/ofsted [--out bench/bench.json]
+    python -m qa bench --index DIR --skip-build      (queries only, on a built index)
 """
 from __future__ import annotations
 
@@ -77,7 +81,80 @@ def phase_build(docs: Path, index: Path) -> dict:
         "seconds": done - loaded, "model_load_seconds": loaded - started, "documents": len(report.indexed),
         "embedded": len(report.embedded), "embedded_files": report.embedded[:5], "skipped": report.skipped,
         "sentences": report.sentences, "chunks": report.chunks, "index_mb": size / 2**20, "peak_mb": _peak_mb(),
+        "stage_seconds": report.stage_seconds,
     }
+
+
+QUESTION_FILES = ("tests/data/seed_questions.jsonl", "eval/seed_holdout.jsonl", "tests/data/report_questions.jsonl")
+STAGES = ("encode", "lexical", "vector", "quote")
+
+
+def _percentiles(values: list[float]) -> dict:
+    import numpy as np
+
+    return {"p50_ms": float(np.percentile(values, 50)) * 1000, "p95_ms": float(np.percentile(values, 95)) * 1000}
+
+
+def phase_queries(index: Path, questions: list[str]) -> dict:
+    """search and ask in one warm process: latency per question and per stage."""
+    from .answer import ask
+    from .embed import SentenceTransformerEmbedder
+    from .retrieve import Retriever
+    from .store import load_index
+
+    started = time.perf_counter()
+    loaded = load_index(index)
+    retriever = Retriever(loaded, SentenceTransformerEmbedder(loaded.manifest["model"]))
+    load_seconds = time.perf_counter() - started
+    for q in questions[:3]:  # warm-up: first calls pay for lazy initialisation
+        retriever.search(q, k=5)
+    search_total, stage_times = [], {s: [] for s in STAGES}
+    for q in questions:
+        retriever.stopwatch.reset()
+        t = time.perf_counter()
+        retriever.search(q, k=5)
+        search_total.append(time.perf_counter() - t)
+        spent = retriever.stopwatch.reset()
+        for stage in STAGES:
+            stage_times[stage].append(spent.get(stage, 0.0))
+    ask_total = []
+    for q in questions:
+        t = time.perf_counter()
+        ask(retriever, q)
+        ask_total.append(time.perf_counter() - t)
+    return {
+        "questions": len(questions), "load_seconds": load_seconds,
+        "sentences": int(loaded.vectors.ntotal), "chunks": len(loaded.chunks), "documents": len(loaded.documents),
+        "vector_index": loaded.manifest.get("vector_index"),
+        "search": _percentiles(search_total), "ask": _percentiles(ask_total),
+        "stages": {s: _percentiles(v) for s, v in stage_times.items()},
+        "peak_mb": _peak_mb(),
+    }
+
+
+def first_answer_seconds(index: Path, question: str, runs: int = 3) -> list[float]:
+    """Wall time from starting `python -m qa ask` to its answer, a few times."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "qa", "ask", question, "--index", str(index)],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"qa ask failed:\n{out.stderr[-2000:]}")
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def benchmark_queries(index: Path) -> dict:
+    from .questions import read_queries
+
+    root = Path(__file__).resolve().parent.parent
+    questions = [it.question for f in QUESTION_FILES if (root / f).is_file() for it in read_queries(root / f)]
+    queries = _run_phase("queries", str(index), json.dumps(questions))
+    starts = first_answer_seconds(index, questions[0])
+    build = index / "builds"
+    size = sum(p.stat().st_size for p in build.rglob("*") if p.is_file()) if build.is_dir() else 0
+    return {**queries, "first_answer_seconds": starts, "index_mb_on_disk": size / 2**20}
 
 
 def _run_phase(*args: str) -> dict:
@@ -106,25 +183,85 @@ def run(docs: Path, out: Path | None) -> dict:
         removed = _run_phase("build", str(linked), str(index))
         shutil.move(moved, linked / last.relative_to(docs))
         added = _run_phase("build", str(linked), str(index))
+        queries = benchmark_queries(index)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result = {
         "collection": str(docs), "cores": os.cpu_count(), "floor": floor, "build": build,
         "ratio": build["seconds"] / floor["seconds"] if floor["seconds"] else None,
         "rebuild_one_removed": removed, "rebuild_one_added": added, "held_out_file": str(last.relative_to(docs)),
+        "queries": queries,
     }
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    _write(result, out)
     return result
 
 
+def _write(result: dict, out: Path | None) -> None:
+    """JSON, plus a Markdown table and a plot of query latency beside it."""
+    if not out:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    out.with_suffix(".md").write_text(format_result(result) + "\n", encoding="utf-8")
+    if "queries" in result:
+        _plot_latency(result["queries"], out.with_suffix(".png"))
+
+
+def _plot_latency(q: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = ["search", "ask", *STAGES]
+    rows = [q["search"], q["ask"], *(q["stages"][s] for s in STAGES)]
+    x = range(len(names))
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.bar([i - 0.2 for i in x], [r["p50_ms"] for r in rows], width=0.4, label="p50")
+    ax.bar([i + 0.2 for i in x], [r["p95_ms"] for r in rows], width=0.4, label="p95")
+    ax.set_xticks(list(x), ["search", "ask", *(f"search:\n{s}" for s in STAGES)], fontsize=8)
+    ax.set_ylabel("ms per question")
+    ax.set_title(f"Query latency, warm process: {q['sentences']:,} sentences, {q['documents']} documents", fontsize=9)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def format_result(r: dict) -> str:
+    rows = _build_rows(r) if "build" in r else []
+    if "queries" in r:
+        rows += _query_rows(r["queries"])
+    width = max(len(k) for k, _ in rows)
+    return "\n".join([f"| {'measure':<{width}} | value |", f"|{'-' * (width + 2)}|---|"]
+                     + [f"| {k:<{width}} | {v} |" for k, v in rows])
+
+
+def _query_rows(q: dict) -> list[tuple[str, str]]:
+    def pp(x: dict) -> str:
+        return f"{x['p50_ms']:.1f} / {x['p95_ms']:.1f} ms"
+
+    starts = sorted(q["first_answer_seconds"])
+    return [
+        ("collection served", f"{q['documents']} documents, {q['sentences']:,} sentences, {q['chunks']:,} chunks "
+                              f"({(q.get('vector_index') or {}).get('kind', 'flat')} vector index)"),
+        (f"search p50 / p95 ({q['questions']} questions)", pp(q["search"])),
+        *((f"  {s}", pp(q["stages"][s])) for s in STAGES),
+        ("ask p50 / p95", pp(q["ask"])),
+        ("qa ask process: start to answer", f"{starts[len(starts) // 2]:.1f} s (median of {len(starts)})"),
+        ("peak memory serving (load + all questions)", f"{q['peak_mb']:.0f} MB"),
+        ("index size on disk", f"{q['index_mb_on_disk']:.0f} MB"),
+    ]
+
+
+def _build_rows(r: dict) -> list[tuple[str, str]]:
     b, f = r["build"], r["floor"]
     rows = [
         ("documents indexed / skipped", f"{b['documents']} / {len(b['skipped'])}"),
         ("sentences / chunks", f"{b['sentences']:,} / {b['chunks']:,}"),
         ("build time (model loaded)", f"{b['seconds']:.0f} s"),
+        ("build stages: load / embed / index", " / ".join(
+            f"{b.get('stage_seconds', {}).get(k, 0):.0f} s" for k in ("loading", "embedding", "indexing"))),
         ("floor: extract + encode", f"{f['seconds']:.0f} s ({f['extract_seconds']:.0f} + {f['encode_seconds']:.0f} s)"),
         ("build / floor", f"{r['ratio']:.2f}"),
         ("throughput", f"{b['documents'] / b['seconds']:.2f} docs/s, {b['sentences'] / b['seconds']:.0f} sentences/s"),
@@ -135,25 +272,47 @@ def format_result(r: dict) -> str:
         ("rebuild, that report added back", f"{r['rebuild_one_added']['seconds']:.0f} s, "
                                             f"{r['rebuild_one_added']['embedded']} embedded"),
     ]
-    width = max(len(k) for k, _ in rows)
-    return "\n".join(f"| {k:<{width}} | {v} |" for k, v in rows)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m qa.bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--docs", type=Path, default=Path("../shared/corpus/ofsted"))
-    p.add_argument("--out", type=Path)
+    add_arguments(p)
     p.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.phase:
         kind, *rest = args.phase
-        result = phase_floor(Path(rest[0])) if kind == "floor" else phase_build(Path(rest[0]), Path(rest[1]))
+        if kind == "floor":
+            result = phase_floor(Path(rest[0]))
+        elif kind == "build":
+            result = phase_build(Path(rest[0]), Path(rest[1]))
+        else:
+            result = phase_queries(Path(rest[0]), json.loads(rest[1]))
         print(json.dumps(result, default=str))
         return 0
-    if not args.docs.is_dir():
-        print(f"error: {args.docs} is not a folder; pass the collection with --docs.", file=sys.stderr)
-        return 2
-    print(format_result(run(args.docs, args.out)))
+    return run_from_args(args)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--docs", type=Path, default=Path("../shared/corpus/ofsted"), help="collection to build")
+    p.add_argument("--index", type=Path, help="with --skip-build: the built index to query")
+    p.add_argument("--skip-build", action="store_true", help="only the query measurements, on --index")
+    p.add_argument("--out", type=Path, help="JSON results; a Markdown table (.md) and a plot (.png) beside it")
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    if args.skip_build:
+        if not args.index:
+            print("error: --skip-build measures queries on a built index: pass it with --index.", file=sys.stderr)
+            return 2
+        result = {"queries": benchmark_queries(args.index)}
+        _write(result, args.out)
+    else:
+        if not args.docs.is_dir():
+            print(f"error: {args.docs} is not a folder; pass the collection with --docs.", file=sys.stderr)
+            return 2
+        result = run(args.docs, args.out)
+    print(format_result(result))
     return 0
 
 

@@ -38,6 +38,7 @@ class BuildReport:
     chunks: int = 0
     seconds: float = 0.0
     up_to_date: bool = False  # nothing changed: the live build was kept
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # loading, embedding, indexing
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -91,7 +92,9 @@ def build_index(
             report.indexed = [d["source"] for d in live.get("documents", [])]
             report.seconds = time.perf_counter() - started
             return report
+        loading_started = time.perf_counter()
         documents = _load_all(files, rows, report, progress)
+        report.stage_seconds["loading"] = time.perf_counter() - loading_started
         if not documents:
             raise QAError(
                 "No document could be indexed"
@@ -148,9 +151,12 @@ def _write_index(
         doc_sentences = sentences_of(doc, i)
         chunks += chunk_sentences(doc, doc_sentences, len(sentences), settings)
         sentences += doc_sentences
+    embedding_started = time.perf_counter()
     previous = _previous_vectors(index_dir, embedder, settings)
     vectors = _embed(documents, sentences, embedder, previous, report, progress)
     document_vectors = _embed_documents(documents, embedder, previous)
+    indexing_started = time.perf_counter()
+    report.stage_seconds["embedding"] = indexing_started - embedding_started
     lexical = LexicalIndex.build([lexical_text(documents[c.doc_index], c) for c in chunks])
     document_lexical = LexicalIndex.build([d.text for d in documents])
     index_manifest = {
@@ -180,6 +186,7 @@ def _write_index(
         vector_kind=vector_index,
     )
     report.index_folder = store.publish(index_dir, partial)
+    report.stage_seconds["indexing"] = time.perf_counter() - indexing_started  # BM25, FAISS, writing
     report.sentences, report.chunks = len(sentences), len(chunks)
 
 

@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--calibrate", action="store_true",
                    help="also print the abstention threshold that best separates answerable from unanswerable")
     e.set_defaults(handler=_eval)
+
+    from . import bench
+
+    m = sub.add_parser("bench", help="build, floor and query benchmark (JSON, Markdown table, plot)")
+    bench.add_arguments(m)
+    m.set_defaults(handler=bench.run_from_args)
     return p
 
 

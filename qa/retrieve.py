@@ -25,6 +25,7 @@ from .question import Query, parse_question
 from .quote import choose_span, make_passage
 from .records import Passage
 from .store import LoadedIndex
+from .timing import Stopwatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class Retriever:
         self._years = np.array([document_year(d) or 0 for d in index.documents])
         self._latest = latest_per_authority(index.documents)
         self._sentence_terms: dict[int, frozenset[str]] = {}
+        self.stopwatch = Stopwatch()
         self._collection_places: set[str] = set().union(*self._places) if self._places else set()
         # Every year a document is dated by (inspection or publication): a question naming
         # one of them is asking about that time, not for the word.
@@ -86,7 +88,8 @@ class Retriever:
         """The question's vector. Places are left out: they are matched
         against documents' places, and in the text they would pull every
         sentence that merely names the place above the ones that answer."""
-        return self.embedder.encode([query.topic])[0]
+        with self.stopwatch("encode"):
+            return self.embedder.encode([query.topic])[0]
 
     def collection_places(self) -> set[str]:
         return self._collection_places
@@ -108,6 +111,11 @@ class Retriever:
             sentence_ids, fused, cosines = self._overview_sentences(query, qvec, allowed)
         else:
             sentence_ids, fused, cosines = self._rank_sentences(query, qvec, settings, allowed)
+        with self.stopwatch("quote"):
+            return self._quotes(sentence_ids, fused, cosines, k)
+
+    def _quotes(self, sentence_ids: np.ndarray, fused: np.ndarray, cosines: np.ndarray, k: int) -> list[Passage]:
+        """The best k quotes around the ranked sentences, never overlapping or repeated."""
         passages: list[Passage] = []
         quoted: set[int] = set()
         seen_quotes: set[str] = set()
@@ -143,18 +151,21 @@ class Retriever:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.index.chunks) == 0:
             return empty, np.zeros(0), np.zeros(0)
-        lexical_all = self.index.lexical.scores(query.keywords)
+        with self.stopwatch("lexical"):
+            lexical_all = self.index.lexical.scores(query.keywords)
         preferred = self._preferred_documents(query)
-        candidates = self._candidates(qvec, lexical_all, settings, allowed, preferred)
+        with self.stopwatch("vector"):  # (the candidate pools: mostly the FAISS searches)
+            candidates = self._candidates(qvec, lexical_all, settings, allowed, preferred)
+            cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
         if len(candidates) == 0:
             return empty, np.zeros(0), np.zeros(0)
-        cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
         dense_scores = cos
         if settings.context_weight:
             dense_scores = cos + settings.context_weight * self._neighbour_cosines(candidates, qvec)
-        lexical_scores = (1 - settings.coverage_weight) * _minmax(
-            lexical_all[self._chunk_of_sentence[candidates]]
-        ) + settings.coverage_weight * self._coverage(candidates, query)
+        with self.stopwatch("lexical"):
+            lexical_scores = (1 - settings.coverage_weight) * _minmax(
+                lexical_all[self._chunk_of_sentence[candidates]]
+            ) + settings.coverage_weight * self._coverage(candidates, query)
         if settings.mode == "dense":
             fused = _minmax(dense_scores)
         elif settings.mode == "lexical":
