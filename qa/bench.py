@@ -152,8 +152,10 @@ def benchmark_queries(index: Path) -> dict:
     questions = [it.question for f in QUESTION_FILES if (root / f).is_file() for it in read_queries(root / f)]
     queries = _run_phase("queries", str(index), json.dumps(questions))
     starts = first_answer_seconds(index, questions[0])
-    build = index / "builds"
-    size = sum(p.stat().st_size for p in build.rglob("*") if p.is_file()) if build.is_dir() else 0
+    from .store import current_build
+
+    live = current_build(index)  # (the folder also keeps the build before it, for readers still on it)
+    size = sum(p.stat().st_size for p in live.rglob("*") if p.is_file()) if live else 0
     return {**queries, "first_answer_seconds": starts, "index_mb_on_disk": size / 2**20}
 
 

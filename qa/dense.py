@@ -14,8 +14,8 @@ import numpy as np
 VECTOR_INDEX_KINDS = ("flat", "hnsw", "ivf")
 SEARCH_SETTINGS = {
     "flat": [{}],
-    "hnsw": [{"efSearch": e} for e in (32, 64, 128, 256)],
-    "ivf": [{"nprobe": n} for n in (8, 16, 32, 64)],
+    "hnsw": [{"efSearch": e} for e in (32, 64, 128, 256, 512)],
+    "ivf": [{"nprobe": n} for n in (16, 32, 64, 128, 256)],
 }
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
