@@ -192,7 +192,7 @@ class Retriever:
         chunk. Each signal is min-max normalised over the candidates, the two
         of a side averaged, and the sides mixed like passages are. On the
         BEIR-format sets in bench/ this beat either half of each side and
-        reciprocal rank fusion (README, "Evaluation").
+        reciprocal rank fusion (README, "Ranking documents").
         """
         n_docs = len(self.index.documents)
         if n_docs == 0 or len(self.index.chunks) == 0:
