@@ -271,7 +271,7 @@ def _emit_error(args: argparse.Namespace, qid: str, question: str, error: QAErro
 
 def _eval(args: argparse.Namespace) -> int:
     from . import eval_report
-    from .evaluate import COMPARE_CONFIGS, PRODUCT, calibrate, evaluate
+    from .evaluate import ABSTENTION_GATES, COMPARE_CONFIGS, PRODUCT, calibrate, evaluate
     from .metrics import parse_gate
     from .testing import open_suite
 
@@ -322,9 +322,6 @@ def _eval(args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"gate failed: {failure}", file=sys.stderr)
     return 1 if failures else 0
-
-
-ABSTENTION_GATES = ("answered_when_answerable", "abstained_when_unanswerable")
 
 
 if __name__ == "__main__":  # pragma: no cover

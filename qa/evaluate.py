@@ -113,7 +113,9 @@ def run_configuration(
             labels = [retriever.index.documents[d].doc_id for d, _ in ranked]
         else:
             passages = retriever.search_query(query, vectors[qid], k=depth, settings=settings)
-            labels = _passage_labels(retriever.index, suite.spans.get(qid, []), passages)
+            doc_number = {d.doc_id: i for i, d in enumerate(retriever.index.documents)}
+            hits = [(doc_number[p.doc_id], p.start, p.end) for p in passages]
+            labels = _span_labels(retriever.index, suite.spans.get(qid, []), hits)
         run[qid] = {label: float(depth + 1 - rank) for rank, label in enumerate(labels, 1)}
     return run
 
@@ -130,14 +132,16 @@ def question_vectors(retriever: Retriever, suite: Suite) -> dict[str, np.ndarray
     return dict(zip(topics, retriever.embedder.encode(list(topics.values())), strict=True))
 
 
-def _passage_labels(index: LoadedIndex, spans: list[tuple[int, int, int, str]], passages) -> list[str]:
-    doc_number = {d.doc_id: i for i, d in enumerate(index.documents)}
+def _span_labels(
+    index: LoadedIndex, spans: list[tuple[int, int, int, str]], hits: list[tuple[int, int, int]]
+) -> list[str]:
+    """Run labels for ranked (doc index, start, end) hits: an expected span's
+    label for the first hit overlapping it, the hit's own span otherwise."""
     labels: list[str] = []
-    for p in passages:
-        d = doc_number[p.doc_id]
+    for d, start, end in hits:
         label = next(
-            (lab for sd, s, e, lab in spans if sd == d and p.start < e and s < p.end and lab not in labels),
-            f"{p.doc_id}@{p.start}-{p.end}",
+            (lab for sd, s, e, lab in spans if sd == d and start < e and s < end and lab not in labels),
+            f"{index.documents[d].doc_id}@{start}-{end}",
         )
         if label not in labels:
             labels.append(label)
@@ -161,14 +165,7 @@ def naive_paragraph_run(retriever: Retriever, suite: Suite, *, depth: int = DEFA
         if suite.level == "document":
             labels = list(dict.fromkeys(index.documents[i].doc_id for i, _, _ in found))
         else:
-            labels = []
-            for i, s, e in found:
-                label = next(
-                    (lab for sd, a, b, lab in suite.spans.get(qid, []) if sd == i and s < b and a < e
-                     and lab not in labels),
-                    f"{index.documents[i].doc_id}@{s}-{e}",
-                )
-                labels.append(label)
+            labels = _span_labels(index, suite.spans.get(qid, []), found)
         run[qid] = {label: float(depth + 1 - rank) for rank, label in enumerate(labels, 1)}
     return run
 
@@ -255,6 +252,10 @@ def calibrate(retriever: Retriever, items: list[QuestionItem]) -> AbstentionResu
         r = _abstention_result(items, answered, float(t))
         results.append(((r.answered_when_answerable + r.abstained_when_unanswerable) / 2, -t, r))
     return max(results, key=lambda x: (x[0], x[1]))[2]
+
+
+# Gates on abstention rates, besides the ranx metrics (`--min`, assert_retrieval).
+ABSTENTION_GATES = ("answered_when_answerable", "abstained_when_unanswerable")
 
 
 @dataclass

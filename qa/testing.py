@@ -18,7 +18,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-from .evaluate import PRODUCT, Evaluation, Suite, evaluate, suite_from_questions
+from .evaluate import ABSTENTION_GATES, PRODUCT, Evaluation, Suite, evaluate, suite_from_questions
 from .metrics import DEFAULT_METRICS
 from .retrieve import Retriever
 
@@ -80,7 +80,7 @@ def assert_retrieval(
 ) -> Evaluation:
     """Evaluate the product's retriever; AssertionError when a metric is below its minimum."""
     suite, retriever = open_suite(questions, beir=beir, index=index, level=level)
-    wanted = tuple(dict.fromkeys(metrics + tuple(m for m in minimum if m in _ranx_names(minimum))))
+    wanted = tuple(dict.fromkeys(metrics + tuple(m for m in minimum if m not in ABSTENTION_GATES)))
     evaluation = evaluate(retriever, suite, metrics=wanted)
     values = evaluation.gate_values()
     short = {m: values.get(m, float("nan")) for m, floor in minimum.items() if not values.get(m, -1.0) >= floor}
@@ -93,8 +93,3 @@ def assert_retrieval(
             + f". {len(missed)} questions scored 0 on {first}: {', '.join(missed[:10])}"
         )
     return evaluation
-
-
-def _ranx_names(minimum: dict[str, float]) -> list[str]:
-    """Metric names among the minimums (the rest are abstention rates)."""
-    return [m for m in minimum if "@" in m or m in ("map", "mrr", "ndcg", "precision", "recall")]

@@ -15,7 +15,7 @@ import pytest
 
 from qa.beir import corpus_documents, read_beir
 from qa.errors import InvalidQuestionFile
-from qa.evaluate import _passage_labels
+from qa.evaluate import _span_labels
 from qa.metrics import parse_gate, score_runs
 from qa.questions import Evidence, read_queries
 from qa.testing import assert_retrieval
@@ -94,9 +94,8 @@ def test_bad_question_files_say_what_is_wrong(tmp_path, line, message):
 def test_a_span_is_credited_once_however_many_passages_overlap_it():
     index = SimpleNamespace(documents=[SimpleNamespace(doc_id="a"), SimpleNamespace(doc_id="b")])
     spans = [(0, 100, 200, "a@100-200")]
-    passages = [SimpleNamespace(doc_id=d, start=s, end=e) for d, s, e in
-                [("b", 100, 150), ("a", 120, 160), ("a", 150, 250), ("a", 0, 50)]]
-    assert _passage_labels(index, spans, passages) == ["b@100-150", "a@100-200", "a@150-250", "a@0-50"]
+    hits = [(1, 100, 150), (0, 120, 160), (0, 150, 250), (0, 0, 50)]
+    assert _span_labels(index, spans, hits) == ["b@100-150", "a@100-200", "a@150-250", "a@0-50"]
 
 
 def test_beir_folder_reading():
