@@ -7,10 +7,12 @@ and never pass through unsafe_allow_html.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import streamlit as st
 
+from qa.access import access_mode, email_allowed, password_matches
 from qa.errors import QAError
 from qa.export import to_csv, to_json, to_markdown
 from qa.filters import GRADES, Filters
@@ -73,6 +75,40 @@ def show_turn(svc: Service, turn, n: int) -> None:
                     passage_card(svc, p, number=None, key=f"src-{n}-closest-{i}")
 
 
+def require_access() -> None:
+    """Stop the page here unless this session may use the app (see qa.access)."""
+    mode = access_mode(st.secrets) if _has_secrets() else "open"
+    if mode == "open" or st.session_state.get("signed_in"):
+        return
+    st.title("Inspection reports: cited answers")
+    if mode == "password":
+        with st.form("password"):
+            given = st.text_input("Password", type="password")
+            if st.form_submit_button("Enter"):
+                if password_matches(given, st.secrets):
+                    st.session_state.signed_in = True
+                    st.rerun()
+                time.sleep(1)  # slows guessing
+                st.error("That password is not right.")
+    elif not st.user.get("is_logged_in"):
+        st.button("Sign in", on_click=st.login)
+    elif not email_allowed(st.user.get("email"), st.secrets):
+        st.error(escape_markdown(f"{st.user.get('email')} may not use this app; ask its administrator."))
+        st.button("Sign out", on_click=st.logout)
+    else:
+        return  # signed in through the identity provider: st.user says so on every run
+    st.stop()
+
+
+def _has_secrets() -> bool:
+    """Whether any secrets file exists (reading st.secrets without one raises)."""
+    try:
+        return bool(st.secrets.to_dict())
+    except FileNotFoundError:
+        return False
+
+
+require_access()
 try:
     svc = service()
 except QAError as e:

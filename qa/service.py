@@ -5,6 +5,7 @@ Kept out of app.py so the page stays thin and all of this is testable.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,14 +14,15 @@ from .answer import AnswerSettings, ask
 from .build import BuildReport, ProgressFn, build_index
 from .conversation import Conversation
 from .embed import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
-from .errors import UnsupportedDocument
+from .errors import QAError, UnsupportedDocument
 from .filters import Filters
 from .records import Answer, Document
 from .retrieve import Retriever
-from .store import load_index, read_index_manifest
+from .store import current_build, load_index, read_index_manifest
 from .uploads import save_upload
 
 UPLOADS_FOLDER = "uploads"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,7 +42,8 @@ class Chat:
 
 class Service:
     """Shared by every session of a server process. Queries read the current
-    retriever; an upload builds a new index and swaps the retriever in one
+    retriever; an upload, or a build published by another process (`qa
+    build`), brings in a new index by swapping the retriever in one
     assignment, so a query sees the old collection or the new one."""
 
     def __init__(self, index_dir: Path, docs_dir: Path, *, embedder: Embedder | None = None,
@@ -49,6 +52,7 @@ class Service:
         manifest = read_index_manifest(self.index_dir)
         self.embedder = embedder or SentenceTransformerEmbedder(manifest["model"] if manifest else model)
         self._build_lock = threading.Lock()
+        self._unloadable: Path | None = None  # a published build that failed to load
         self.last_build: BuildReport | None = None
         if self.docs_dir.is_dir():
             self.last_build = build_index([self.docs_dir], self.index_dir, embedder=self.embedder)
@@ -62,7 +66,24 @@ class Service:
         """A document of the current collection (None if it has since been removed)."""
         return self.retriever.index.document(doc_id)
 
+    def refresh(self) -> None:
+        """Serve the live build if another process has published a newer one.
+        Reading the pointer costs microseconds; a damaged new build is not
+        served (the one in memory stays) until a build repairs it."""
+        if current_build(self.index_dir) in (None, self.retriever.index.folder, self._unloadable):
+            return
+        with self._build_lock:
+            live = current_build(self.index_dir)
+            if live not in (None, self.retriever.index.folder, self._unloadable):
+                try:
+                    self.retriever = Retriever(load_index(self.index_dir), self.embedder)
+                except QAError as e:
+                    self._unloadable = live  # not tried again on every question
+                    log.warning("Kept serving %s: the new build could not be loaded (%s)",
+                                self.retriever.index.folder, e)
+
     def ask(self, chat: Chat, question: str, *, filters: Filters | None = None, max_quotes: int = 4) -> Turn:
+        self.refresh()
         understood = chat.conversation.resolve(question, self.retriever.gazetteer)
         answer = ask(self.retriever, understood, settings=AnswerSettings(max_quotes=max_quotes), filters=filters)
         turn = Turn(question, understood, answer)

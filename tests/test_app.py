@@ -91,3 +91,57 @@ def test_empty_question_is_a_message_not_a_crash(collection):
 def test_collection_overview_in_the_sidebar(collection):
     at = new_app(collection)
     assert at.sidebar.dataframe and len(at.sidebar.dataframe[0].value) >= 13
+
+
+# ---------------------------------------------------------------- access control (qa.access)
+
+from qa.access import email_allowed, password_hash  # noqa: E402
+
+
+def gated_app(collection, secrets: dict, user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for key, value in secrets.items():
+        at.secrets[key] = value
+    if user is not None:
+        at.user = user
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_open_by_default_for_local_use(collection):
+    at = new_app(collection)
+    assert at.chat_input and not at.text_input
+
+
+def test_password_gate_lets_in_only_the_right_password(collection):
+    at = gated_app(collection, {"access": {"password_sha256": password_hash("correct horse")}})
+    assert not at.chat_input and not at.sidebar.dataframe  # nothing of the collection before the password
+    at.text_input[0].input("wrong")  # inside a form: sent with the submit, not before
+    at.button[0].click().run()
+    assert any("not right" in e.value for e in at.error) and not at.chat_input
+    at.text_input[0].input("correct horse")
+    at.button[0].click().run()
+    assert not at.exception and at.chat_input
+    ask(at, "What did inspectors say about Rotherham supervision?")
+    assert "beginning to deliver more regular supervision" in shown(at)
+
+
+def test_sign_in_gate_needs_a_signed_in_allowed_user(collection):
+    secrets = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x",
+                        "client_id": "x", "client_secret": "x",
+                        "server_metadata_url": "https://login.example/.well-known/openid-configuration"},
+               "access": {"allowed_domains": ["council.gov.uk"]}}
+    at = gated_app(collection, secrets, {"is_logged_in": False})
+    assert [b.label for b in at.button] == ["Sign in"] and not at.chat_input
+    at = gated_app(collection, secrets, {"is_logged_in": True, "email": "someone@elsewhere.com"})
+    assert any("may not use this app" in e.value for e in at.error) and not at.chat_input
+    at = gated_app(collection, secrets, {"is_logged_in": True, "email": "analyst@council.gov.uk"})
+    assert at.chat_input
+
+
+def test_allowed_emails_and_domains():
+    secrets = {"access": {"allowed_domains": ["@Council.gov.uk"], "allowed_emails": ["a@b.org"]}}
+    assert email_allowed("x@council.gov.uk", secrets) and email_allowed("A@B.org", secrets)
+    assert not email_allowed("x@council.gov.uk.evil.com", secrets) and not email_allowed(None, secrets)
+    assert email_allowed("anyone@anywhere", {})

@@ -93,13 +93,72 @@ def test_second_build_at_the_same_time_is_refused(seed_docs, tmp_path, fake_embe
             build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
 
 
-def test_damaged_files_are_detected(seed_docs, tmp_path, fake_embedder):
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:100])
+
+
+def _flip_a_byte(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size: only the checksum can tell
+    path.write_bytes(bytes(data))
+
+
+def _edit_manifest(folder):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["documents"][0]["source"] = "someone-else.txt"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        (lambda f: _truncate(f / "dense.faiss"), "wrong size"),
+        (lambda f: _flip_a_byte(f / "dense.faiss"), "checksum"),
+        (lambda f: _flip_a_byte(f / "documents.jsonl"), "checksum"),
+        (lambda f: next((f / "lexical").iterdir()).unlink(), "missing"),
+        (lambda f: (f / "sentences.npy").unlink(), "missing"),
+        (_edit_manifest, "edited"),
+        (lambda f: (f / "manifest.json").write_text("{not json"), "unreadable"),
+        (lambda f: (f / "manifest.json").write_text("[]"), "unreadable"),
+    ],
+    ids=["truncated-faiss", "corrupted-faiss", "corrupted-documents", "missing-lexical-file",
+         "missing-sentences", "edited-manifest", "manifest-not-json", "manifest-not-object"],
+)
+def test_damaged_files_are_detected_and_name_the_remedy(seed_docs, tmp_path, fake_embedder, damage, message):
     build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
-    folder = load_index(tmp_path / "index").folder
-    faiss_file = folder / "dense.faiss"
-    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
-    with pytest.raises(IndexDamaged, match="rebuild"):
+    damage(load_index(tmp_path / "index").folder)
+    with pytest.raises(IndexDamaged, match=message) as caught:
         load_index(tmp_path / "index")
+    assert "python -m qa build --index" in str(caught.value)
+    # The build notices too (unchanged documents, damaged index): it rebuilds rather than keeping it.
+    report = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert not report.up_to_date and len(load_index(tmp_path / "index").documents) == 2
+
+
+def test_pointer_to_a_missing_build_says_how_to_build(seed_docs, tmp_path, fake_embedder):
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    (tmp_path / "index" / "CURRENT").write_text("no-such-build\n")
+    with pytest.raises(IndexNotBuilt, match="build one"):
+        load_index(tmp_path / "index")
+
+
+def test_a_build_published_while_loading_is_read_instead(seed_docs, tmp_path, fake_embedder, monkeypatch):
+    """A reader that picked the old build just before a new build pruned it reads the new one."""
+    index_dir = tmp_path / "index"
+    build_index([seed_docs], index_dir, embedder=fake_embedder)
+    old = load_index(index_dir).folder
+    (seed_docs / "new.txt").write_text("Title\n\nSupervision was regular and reflective.\n", encoding="utf-8")
+    build_index([seed_docs], index_dir, embedder=fake_embedder)
+    real_current = store.current_build
+    calls = []
+
+    def stale_first(folder):  # the first look sees the old build, as a reader racing a build would
+        calls.append(folder)
+        return old if len(calls) == 1 else real_current(folder)
+
+    shutil.rmtree(old)  # pruned by the build after it
+    monkeypatch.setattr(store, "current_build", stale_first)
+    assert len(store.load_index(index_dir).documents) == 3
 
 
 def test_other_format_version_is_a_mismatch(seed_docs, tmp_path, fake_embedder):

@@ -50,6 +50,26 @@ def test_uploads_are_indexed_and_bad_ones_rejected_with_reason(service):
     assert turn.answer.answered and "Torbay" in turn.answer.citations[0].quote
 
 
+def test_a_build_published_by_another_process_is_served_next(service, seed_docs, fake_embedder):
+    from qa.build import build_index
+    from qa.store import current_build
+
+    before = service.retriever.index.folder
+    (seed_docs / "torbay.txt").write_text(
+        "Fostering in Torbay\n\nInspectors found that fostering panels in Torbay were timely.\n", encoding="utf-8")
+    build_index([seed_docs], service.index_dir, embedder=fake_embedder)  # as `qa build` would
+    turn = service.ask(Chat(), "fostering panels in Torbay")
+    assert service.retriever.index.folder == current_build(service.index_dir) != before
+    assert turn.answer.answered and "Torbay" in turn.answer.citations[0].quote
+    # A damaged newer build is not served: the one in memory stays.
+    (seed_docs / "more.txt").write_text("More\n\nAdoption panels met every month in Torbay.\n", encoding="utf-8")
+    build_index([seed_docs], service.index_dir, embedder=fake_embedder)
+    (current_build(service.index_dir) / "dense.faiss").write_bytes(b"broken")
+    serving = service.retriever.index.folder
+    assert service.ask(Chat(), "fostering panels in Torbay").answer.answered
+    assert service.retriever.index.folder == serving
+
+
 def test_conversation_turns_are_kept_per_chat(service):
     a, b = Chat(), Chat()
     service.ask(a, "supervision in Rotherham")
