@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -16,6 +17,7 @@ from qa.access import access_mode, email_allowed, password_matches
 from qa.errors import QAError
 from qa.export import to_csv, to_json, to_markdown
 from qa.filters import GRADES, Filters
+from qa.load import MAX_TEXT_FILE_BYTES
 from qa.present import collection_rows, escape_markdown, highlighted_markdown
 from qa.service import Chat, Service
 from qa.uploads import MAX_UPLOAD_BYTES, UPLOAD_TYPES
@@ -37,6 +39,19 @@ def source_file(svc: Service, source: str) -> Path | None:
     return path if path.is_file() and path.is_relative_to(svc.docs_dir.resolve()) else None
 
 
+def download_button(
+    label: str, make: Callable[[], bytes | str], file_name: str, mime: str | None = None, **kwargs
+) -> None:
+    """A download whose file is made when clicked (`make`), and a click that does not rerun the page.
+
+    Streamlit drops a run's prepared files when the session reruns: under load
+    the browser's fetch of a file prepared as bytes arrived after it was
+    dropped (HTTP 404 in the load test), and a click that reruns the page can
+    revoke the file it asked for before it is fetched.
+    """
+    st.download_button(label, make, file_name, mime, on_click="ignore", **kwargs)
+
+
 def passage_card(svc: Service, p, *, number: int | None, key: str) -> None:
     doc = svc.document(p.doc_id)
     with st.container(border=True):
@@ -52,7 +67,7 @@ def passage_card(svc: Service, p, *, number: int | None, key: str) -> None:
             if p.link and p.link.startswith("https://"):
                 st.link_button("Open source", p.link)
             elif path := source_file(svc, p.source):
-                st.download_button("Source file", path.read_bytes(), path.name, key=key)
+                download_button("Source file", path.read_bytes, path.name, key=key)
             else:
                 st.caption(escape_markdown(f"File: {p.source}"))
 
@@ -149,16 +164,19 @@ if question:
 with st.sidebar:
     st.header("Export")
     answers = [t.answer for t in chat.turns]
-    st.download_button("Markdown", to_markdown(answers), "answers.md", "text/markdown", disabled=not answers)
-    st.download_button("CSV (one row per quote)", to_csv(answers), "answers.csv", "text/csv", disabled=not answers)
-    st.download_button("JSON (one row per quote)", to_json(answers), "answers.json", "application/json",
-                       disabled=not answers)
+    for label, make, name, mime in (
+        ("Markdown", to_markdown, "answers.md", "text/markdown"),
+        ("CSV (one row per quote)", to_csv, "answers.csv", "text/csv"),
+        ("JSON (one row per quote)", to_json, "answers.json", "application/json"),
+    ):
+        download_button(label, lambda make=make: make(answers), name, mime, disabled=not answers)
     if st.button("New conversation", disabled=not chat.turns):
         st.session_state.chat = Chat()
         st.rerun()
 
     st.header("Add documents")
-    uploads = st.file_uploader(f"PDF, TXT, HTML or DOCX, up to {MAX_UPLOAD_BYTES // 2**20} MB each",
+    uploads = st.file_uploader(f"PDF, TXT, HTML or DOCX, up to {MAX_UPLOAD_BYTES // 2**20} MB each "
+                               f"({MAX_TEXT_FILE_BYTES // 2**20} MB for text and web pages)",
                                type=list(UPLOAD_TYPES), accept_multiple_files=True)
     if uploads and st.button("Add to the collection"):
         bar = st.progress(0.0, text="Indexing…")
@@ -187,7 +205,7 @@ with st.sidebar:
         st.bar_chart({"documents": by_year}, x_label="year")
     st.dataframe(
         [{k: r[k] for k in ("authority", "year", "grade", "type")} for r in rows],
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )
 
 st.title("Inspection reports: cited answers")

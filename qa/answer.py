@@ -42,18 +42,23 @@ def ask(
     query = retriever.parse(question)
     k = max(10, 2 * settings.max_quotes)  # enough candidates to pick the quotes from
     passages = retriever.search_query(query, retriever.encode(query), k=k, settings=settings.retrieval, filters=filters)
+    missing = [p for p in query.places if p not in retriever.collection_places()]
+    no_place = f"The collection has no documents about {' or '.join(missing)}." if missing else ""
     if not passages:
-        reason = (
-            "No document matches the filters; widen them."
-            if filters is not None and filters.active
-            else "The collection is empty: add documents and build the index."
-        )
+        # A question about a place alone ("What about Leeds?") finds nothing when no
+        # document is about it: that, not an empty collection, is what to say.
+        if filters is not None and filters.active:
+            reason = "No document matches the filters; widen them."
+        elif not retriever.index.documents:
+            reason = "The collection is empty: add documents and build the index."
+        elif query.places and len(missing) == len(query.places):
+            reason = no_place
+        else:
+            reason = "Nothing in the collection answers this question."
         return Answer(query.text, False, reason, (), reason=reason)
     if query.places:
-        missing = [p for p in query.places if p not in retriever.collection_places()]
         if len(missing) == len(query.places):
-            names = " or ".join(missing)
-            return _abstain(query.text, f"The collection has no documents about {names}.", passages)
+            return _abstain(query.text, no_place, passages)
         passages = [p for p in passages if set(p.places) & set(query.places)] or passages
     if query.is_overview:  # "what about Sheffield?": the documents' opening lines
         chosen = [replace(p, rank=i) for i, p in enumerate(passages[: settings.max_quotes], 1)]

@@ -75,13 +75,14 @@ def find_date(text: str) -> str | None:
         if not m:
             continue
         try:
+            # KeyError: the regex's case folding is wider than lower() ("Auguſt" with a long s).
             if order == "dmy":
                 d = date(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
             elif order == "mdy":
                 d = date(int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
             else:
                 d = date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
+        except (ValueError, KeyError):
             continue
         candidates.append((m.start(), d.isoformat()))
     return min(candidates)[1] if candidates else None

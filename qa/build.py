@@ -53,7 +53,18 @@ class BuildReport:
         lines += [f"Warning: {w}" for w in self.warnings]
         if self.index_folder:
             lines.append(f"Index: {self.index_folder}")
-        return "\n".join(lines)
+        return "\n".join(map(terminal_safe, lines))
+
+
+# Characters a file name may hold that would act on a terminal rather than print:
+# control characters (a newline forging a report line, ANSI escapes recolouring
+# or clearing it) and the bidirectional overrides that reorder what is shown.
+_ACTS_ON_TERMINAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(line: str) -> str:
+    """A report line with every such character shown as an escape (\\x1b, \\u202e)."""
+    return _ACTS_ON_TERMINAL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line)
 
 
 ProgressFn = Callable[[int, int, str], None]
@@ -83,7 +94,7 @@ def build_index(
         if not Path(d).is_dir():
             raise QAError(f"Documents folder {d} does not exist; pass an existing folder with --docs.")
     with store.build_lock(index_dir):
-        files, rows = _discover_sources(docs_dirs, manifest)
+        files, rows = _discover_sources(docs_dirs, manifest, report.skipped)
         signature = _source_signature(files, rows, embedder, settings, vector_index)
         if _is_current(index_dir, signature):
             live = store.read_index_manifest(index_dir) or {}
@@ -233,13 +244,14 @@ def _is_current(index_dir: Path, signature: str) -> bool:
 
 
 def _discover_sources(
-    docs_dirs: list[Path], manifest: Path | None
+    docs_dirs: list[Path], manifest: Path | None, left_out: list[tuple[str, str]]
 ) -> tuple[list[tuple[Path, Path]], dict[str, dict[str, str]]]:
-    """(root, file) for every document file, and the manifest rows that describe them."""
+    """(root, file) for every document file, and the manifest rows that describe them.
+    Files that cannot be indexed by their name alone are added to `left_out`."""
     rows: dict[str, dict[str, str]] = {}
     files = []
     for root in map(Path, docs_dirs):
-        for p in discover(root):
+        for p in discover(root, left_out=left_out):
             if p.name == MANIFEST_NAME:  # metadata, not a document; its paths are relative to its folder
                 prefix = p.parent.relative_to(root).as_posix()
                 rows.update({k if prefix == "." else f"{prefix}/{k}": v for k, v in read_manifest(p).items()})
@@ -259,8 +271,9 @@ def _source_signature(
     digest = hashlib.sha256()
     for root, path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        try:  # in blocks: a 2 GB file (refused later, by its size) must not cost 2 GB of memory
+            with path.open("rb") as f:
+                digest.update(hashlib.file_digest(f, "sha256").digest())
         except OSError as e:  # reported by the build proper
             digest.update(str(e).encode())
     digest.update(json.dumps(sorted(rows.items()), ensure_ascii=False, sort_keys=True).encode())

@@ -46,9 +46,12 @@ class Gazetteer:
         for m in self._regex.finditer(text):
             surface = m.group(0)
             key = re.sub(r"\s+", " ", surface.lower())
-            if key in _COMMON_WORDS and not surface[:1].isupper():
+            name = self._alias_to_name.get(key)
+            # None: the regex's case folding is wider than lower() ("Eſſex" with a long s
+            # matches "essex"); nobody writes a place so, and it must not raise.
+            if name is None or key in _COMMON_WORDS and not surface[:1].isupper():
                 continue
-            found.append((self._alias_to_name[key], m.start(), m.end()))
+            found.append((name, m.start(), m.end()))
         return found
 
     def names_in(self, text: str) -> list[str]:

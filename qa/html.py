@@ -5,7 +5,8 @@ the stored text is plain text, one paragraph per block, headline first.
 Leftover furniture ("Read More" and the linked headline after it) is only
 labelled by qa.article, as for plain-text articles. Any failure of the HTML
 stack, including RecursionError on absurdly nested markup, becomes
-UnsupportedDocument so one bad page never stops a build.
+UnsupportedDocument so one bad page never stops a build; a page whose text
+lies deeper than libxml2's 255 levels is refused saying so.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import codecs
 import re
 from html import unescape
 
+import lxml.html
 import trafilatura
 
 from .article import classify_blocks, find_date, find_publisher, line_blocks
@@ -28,6 +30,7 @@ _TAG = re.compile(r"<[A-Za-z!/]")
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 _ISO_DATE = re.compile(r"^(?:19|20)\d\d-\d\d-\d\d$")
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$""")
+_MAX_DEPTH = 255  # libxml2's limit on nested elements without XML_PARSE_HUGE
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
 # As browsers do (WHATWG): "latin-1" and "ascii" pages are really Windows-1252,
 # and a UTF-16/UTF-7 label inside ASCII-readable markup is wrong, so UTF-8.
@@ -58,10 +61,15 @@ def parse_html(data: bytes, name: str) -> Parsed:
         title = paragraphs.pop(0)  # the headline as printed, without the site name of <title>
     if not title and paragraphs:
         title = paragraphs.pop(0)
+    if not paragraphs and _too_deep(page):
+        raise UnsupportedDocument(
+            f"{name}: the web page's markup is nested more than {_MAX_DEPTH} elements deep, past what the HTML "
+            "reader follows, so its text is lost; save the article page again, or copy its text into a .txt file."
+        )
     if not paragraphs:
         raise UnsupportedDocument(
-            f"{name}: no article text found in this web page (it is empty, only scripts or navigation, or its "
-            "markup is too deeply nested); save the article page itself, or copy its text into a .txt file."
+            f"{name}: no article text found in this web page (it is empty, or only scripts or navigation); "
+            "save the article page itself, or copy its text into a .txt file."
         )
     text = "\n\n".join([title, *paragraphs])
     blocks = classify_blocks(text, line_blocks(text))
@@ -122,6 +130,16 @@ def _extract(page: str) -> trafilatura.settings.Document | None:
             wrapped, include_comments=False, with_metadata=True, date_extraction_params=_DATE_PARAMS
         )
     return doc
+
+
+def _too_deep(page: str) -> bool:
+    """Whether libxml2 (under lxml and trafilatura) stopped reading the page at its depth limit."""
+    parser = lxml.html.HTMLParser()
+    try:
+        lxml.html.document_fromstring(page, parser=parser)
+    except Exception:  # lxml refuses some pages outright (empty after parsing); that is not depth
+        pass
+    return any(e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message.lower() for e in parser.error_log)
 
 
 def _title_tag(page: str) -> str:

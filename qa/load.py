@@ -18,8 +18,21 @@ from .manifest import metadata_from_row
 from .records import Document, Parsed
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf", ".html", ".htm", ".docx"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
+# Any file: a PDF of scanned pages can be large without much text in it.
 MAX_FILE_BYTES = 100 * 1024 * 1024
+# Text and web pages: their bytes are (mostly) text to embed, so the limit is
+# set by indexing time, not memory. The longest of the 445 real Ofsted reports
+# in the shared corpus has 0.15 MB of text and all of them together 24 MB,
+# which took 744 s to embed on 2 CPU cores (README, benchmark): about 2 MB a
+# minute. So 10 MB (some 70 long reports in one file) holds a build for about
+# five minutes, while a 50 MB dump would hold it for half an hour or more, and
+# is almost surely a mistake. Checked from the file's size, before reading it.
+MAX_TEXT_FILE_BYTES = 10 * 1024 * 1024
+# The same bound on the text any loader extracts (a PDF or Word file can hold
+# that much text in fewer bytes).
+MAX_TEXT_CHARS = 10_000_000
 
 
 def doc_id_for(relative_path: str) -> str:
@@ -37,17 +50,42 @@ def content_hash(data: bytes) -> str:
 _COLLECTION_NOTES = re.compile(r"^(readme|licen[cs]e|copying|attribution)(\.\w+)?$", re.I)
 
 
-def discover(folder: Path) -> list[Path]:
+def discover(folder: Path, *, left_out: list[tuple[str, str]] | None = None) -> list[Path]:
     """Every regular file under `folder`, in a stable order; hidden files and
-    collection notes (README, LICENCE) skipped."""
+    collection notes (README, LICENCE) skipped.
+
+    A path that is not valid UTF-8 (bytes from another system's encoding) is
+    left out: it cannot be hashed, stored in the index or printed as text.
+    When `left_out` is given, each such file is added to it as (printable
+    name, reason) for the build report.
+    """
     files = []
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts) or _COLLECTION_NOTES.match(p.name):
             continue
-        if p.is_file():
-            files.append(p)
+        if not p.is_file():
+            continue  # folders, broken links, pipes and devices (reading a pipe would wait for ever)
+        name = rel.as_posix()
+        if not _is_utf8(name):
+            if left_out is not None:
+                left_out.append((printable_name(name), "the file name is not valid UTF-8 text; rename the file."))
+            continue
+        files.append(p)
     return files
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # surrogate escapes: file-system bytes that are not UTF-8
+        return False
+    return True
+
+
+def printable_name(name: str) -> str:
+    """A file name as text that can be printed or stored: undecodable bytes become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def load_document(
@@ -64,14 +102,20 @@ def load_document(
             f"{rel}: '{suffix or 'no extension'}' files are not supported; "
             f"supported types are {', '.join(sorted(SUPPORTED_SUFFIXES))}."
         )
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    try:
+        check_size(path.stat().st_size, suffix, rel)
+        data = path.read_bytes()
+    except OSError as e:
         raise UnsupportedDocument(
-            f"{rel}: {size / 2**20:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit; split the file."
-        )
-    data = path.read_bytes()
+            f"{rel}: the file cannot be read ({e.strerror or e}); check that it exists and that you may read it."
+        ) from None
     gazetteer = gazetteer or load_gazetteer()
     parsed, warnings = parse_bytes(data, suffix, rel)
+    if len(parsed.text) > MAX_TEXT_CHARS:
+        raise UnsupportedDocument(
+            f"{rel}: its text is {len(parsed.text) / 1e6:.1f} million characters, over the limit of "
+            f"{MAX_TEXT_CHARS / 1e6:.0f} million for one document; split it into smaller files."
+        )
     if not any(b.kind == "body" for b in parsed.blocks):
         raise UnsupportedDocument(f"{rel}: no prose found (only headings or navigation); nothing to quote.")
     meta = dict(parsed.meta)
@@ -97,13 +141,31 @@ def load_document(
     )
 
 
+def check_size(size: int, suffix: str, rel: str) -> None:
+    """Refuse a file too large to index, from its size alone (before reading it)."""
+    mb = f"{size / 2**20:.0f} MB"
+    if suffix in TEXT_SUFFIXES and size > MAX_TEXT_FILE_BYTES:
+        raise UnsupportedDocument(
+            f"{rel}: {mb} of text is over the {MAX_TEXT_FILE_BYTES // 2**20} MB limit for one text file "
+            f"(indexing {mb} would hold the build for a long time); split it into files of at most "
+            f"{MAX_TEXT_FILE_BYTES // 2**20} MB."
+        )
+    if suffix in HTML_SUFFIXES and size > MAX_TEXT_FILE_BYTES:
+        raise UnsupportedDocument(
+            f"{rel}: {mb} is over the {MAX_TEXT_FILE_BYTES // 2**20} MB limit for a web page; save the article "
+            "page alone (without embedded images), or split its text into smaller .txt files."
+        )
+    if size > MAX_FILE_BYTES:
+        raise UnsupportedDocument(f"{rel}: {mb} is over the {MAX_FILE_BYTES // 2**20} MB limit; split the file.")
+
+
 def parse_bytes(data: bytes, suffix: str, rel: str) -> tuple[Parsed, list[str]]:
     """The format loader for a file type."""
     if suffix == ".pdf":
         from .pdf import parse_pdf
 
         return parse_pdf(data, rel), []
-    if suffix in (".html", ".htm"):
+    if suffix in HTML_SUFFIXES:
         from .html import parse_html
 
         return parse_html(data, rel), []
@@ -112,9 +174,9 @@ def parse_bytes(data: bytes, suffix: str, rel: str) -> tuple[Parsed, list[str]]:
 
         return parse_docx(data, rel), []
     raw, warning = decode_text(data, rel)
-    text = clean_text(raw)
-    if not looks_like_text(text):
+    if not looks_like_text(raw):
         raise UnsupportedDocument(f"{rel}: this does not look like text (binary content); remove it or convert it.")
+    text = clean_text(raw)
     title, blocks, date, publisher = parse_article(text)
     parsed = Parsed(text=text, blocks=tuple(blocks), title=title, date=date, publisher=publisher)
     return parsed, [f"{rel}: {warning}"] if warning else []

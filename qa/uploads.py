@@ -6,7 +6,7 @@ import unicodedata
 from pathlib import Path
 
 from .errors import UnsupportedDocument
-from .load import SUPPORTED_SUFFIXES
+from .load import SUPPORTED_SUFFIXES, check_size
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 UPLOAD_TYPES = ("pdf", "txt", "md", "html", "htm", "docx")
@@ -34,14 +34,16 @@ def save_upload(folder: Path, name: str, data: bytes) -> Path:
     if len(data) > MAX_UPLOAD_BYTES:
         raise UnsupportedDocument(f"{clean}: {len(data) / 2**20:.0f} MB is over the "
                                   f"{MAX_UPLOAD_BYTES // 2**20} MB upload limit.")
+    check_size(len(data), suffix, clean)  # what the build would refuse (10 MB of text), refused now
     if not data.strip():
         raise UnsupportedDocument(f"{clean}: the file is empty.")
     folder.mkdir(parents=True, exist_ok=True)
-    target = (folder / clean).resolve()
-    if target.parent != folder.resolve():  # belt and braces: never outside the folder
+    target = folder.resolve() / clean  # the name itself is not resolved: a link there is skipped below
+    if target.parent != folder.resolve() or clean in (".", ".."):  # belt and braces: never outside the folder
         raise UnsupportedDocument(f"{clean}: not a valid file name.")
     stem, n = target.stem, 1
-    while target.exists() and target.read_bytes() != data:
+    # A link in the folder is never written through (it could point anywhere): its name counts as taken.
+    while target.is_symlink() or (target.exists() and target.read_bytes() != data):
         n += 1
         target = target.with_name(f"{stem} ({n}){target.suffix}")
     target.write_bytes(data)

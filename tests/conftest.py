@@ -4,12 +4,28 @@ session-wide real-model index of the seeds for behaviour that depends on it."""
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Fuzz tests (tests/test_hostile.py) take their example counts from a profile:
+# "standard", 300 examples per test, in the default run and CI; run
+# `HYPOTHESIS_PROFILE=heavy pytest tests/test_hostile.py` for 5000 per test.
+# Tests that set max_examples themselves keep theirs. No deadline: parsing
+# a PDF takes from 1 to 100 ms and that spread is not a failure.
+hypothesis_settings.register_profile("standard", max_examples=300, deadline=None)
+hypothesis_settings.register_profile(
+    "heavy", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "standard"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -92,3 +108,12 @@ def seed_retriever(seed_index_dir, real_embedder):
     from qa.store import load_index
 
     return Retriever(load_index(seed_index_dir), real_embedder)
+
+
+def zip_bytes(files: dict[str, str]) -> bytes:
+    """A zip archive holding `files` (name: content), as bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, content in files.items():
+            z.writestr(name, content)
+    return out.getvalue()

@@ -27,6 +27,12 @@ HOSTILE = (
     "<p>Torbay fostering panels were praised for clear decisions and careful matching of children.</p>"
     "</article></body></html>"
 )
+# A file whose name and title are markup: both must show as text.
+HOSTILE_NAME = "<img src=x onerror=alert('name')>.txt"
+HOSTILE_TITLE = (
+    "<b>Torbay adoption</b> <img src=x onerror=alert('title')>\n\n"
+    "Adoption panels in Torbay met every month and inspectors praised their careful matching of children.\n"
+)
 
 
 def _free_port() -> int:
@@ -75,6 +81,7 @@ def server(tmp_path_factory):
     docs = root / "docs"
     shutil.copytree(ROOT / "seeds", docs)
     (docs / "torbay.html").write_text(HOSTILE, encoding="utf-8")
+    (docs / HOSTILE_NAME).write_text(HOSTILE_TITLE, encoding="utf-8")
     proc, url, started = _start(docs, root / "index")
     yield url, started
     proc.terminate()
@@ -111,12 +118,20 @@ def test_ask_follow_up_and_inert_document(server):
         timings["follow_up_s"] = ask("And what about Sheffield?", "Understood as")
         page.locator("text=Sheffield >> visible=true").last.wait_for(timeout=10_000)
         timings["third_question_s"] = ask("Torbay fostering panel weekly", "alert('owned')")
+        ask("Torbay adoption panels careful matching of children", "careful matching of children")
+        page.get_by_text("onerror=alert('title')", exact=False).last.wait_for(timeout=10_000)  # title as text
         page.wait_for_timeout(500)
         assert dialogs == []  # no script ran
+        assert page.locator("img[src='x']").count() == 0  # neither name nor title became an element
         links = page.locator("a[href^='http://evil.example']")
         assert links.count() == 0, links.first.evaluate("a => a.parentElement.outerHTML")  # no link was made
         assert page.locator("script:has-text('owned')").count() == 0
         page.screenshot(path=str(ARTIFACTS / "browser.png"), full_page=True)
+        with page.expect_download(timeout=30_000) as download:  # made on click, from every answer so far
+            page.get_by_role("button", name="CSV (one row per quote)").click()
+        exported = Path(download.value.path()).read_text(encoding="utf-8")
+        assert download.value.suggested_filename == "answers.csv"
+        assert "beginning to deliver more regular supervision" in exported and "alert('owned')" in exported
         browser.close()
     (ARTIFACTS / "browser_timings.json").write_text(json.dumps(timings, indent=1))
 
@@ -144,6 +159,9 @@ def test_upload_indexes_a_file_and_says_why_another_is_rejected(tmp_path):
             box.fill("adoption support in Torbay")
             box.press("Enter")
             page.get_by_text("swift and kind", exact=False).last.wait_for(timeout=60_000)
+            with page.expect_download(timeout=30_000) as download:  # the uploaded file itself, read on click
+                page.get_by_role("button", name="Source file").last.click()
+            assert Path(download.value.path()).read_bytes() == good.read_bytes()
             browser.close()
     finally:
         proc.terminate()

@@ -4,13 +4,12 @@ valid, and every bad input ends as UnsupportedDocument."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
-import zipfile
 from pathlib import Path
 
 import docx
 import pytest
+from conftest import zip_bytes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -246,19 +245,11 @@ def test_docx_without_title_style(tmp_path: Path) -> None:
     assert_valid(parsed)
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, content in files.items():
-            z.writestr(name, content)
-    return buf.getvalue()
-
-
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (_zip({"notes.txt": "hello"}), "zip archive but not a Word document"),
-        (_zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<oops"}), "damaged Word"),
+        (zip_bytes({"notes.txt": "hello"}), "zip archive but not a Word document"),
+        (zip_bytes({"[Content_Types].xml": "<Types/>", "word/document.xml": "<oops"}), "damaged Word"),
         (b"", "empty"),
         (random.Random(3).randbytes(3000), "not a valid Word .docx file"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "old Word .doc"),

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from qa.export import quote_rows, to_csv, to_json, to_markdown
+from qa.load import MAX_TEXT_FILE_BYTES
 from qa.present import escape_markdown, paragraph_around
 from qa.service import Chat, Service
 from qa.uploads import MAX_UPLOAD_BYTES, safe_file_name
@@ -37,11 +38,12 @@ def test_uploads_are_indexed_and_bad_ones_rejected_with_reason(service):
     good = b"Fostering in Torbay\n\nInspectors found that fostering panels in Torbay were timely.\n"
     report, rejected = service.add_files([
         ("../torbay.txt", good), ("virus.exe", b"MZ..."), ("empty.txt", b""), ("bin.txt", bytes(range(256)) * 4),
-        ("big.txt", b"x" * (MAX_UPLOAD_BYTES + 1)),
+        ("big.txt", b"x" * (MAX_UPLOAD_BYTES + 1)), ("long.html", b"<p>x</p>" * (MAX_TEXT_FILE_BYTES // 8 + 1)),
     ])
     reasons = dict(rejected)
     assert "not accepted" in reasons["virus.exe"] and "empty" in reasons["empty.txt"]
     assert "binary" in reasons["bin.txt"] and "limit" in reasons["big.txt"]
+    assert "10 MB limit for a web page" in reasons["long.html"]  # the build's limit, applied at upload
     assert report and report.embedded == ["uploads/torbay.txt"]
     assert (service.docs_dir / "uploads" / "torbay.txt").is_file()
     assert not (service.docs_dir / "uploads" / "bin.txt").exists()  # rejected files do not stay
@@ -105,3 +107,11 @@ def test_paragraph_around_a_quote(service):
     block = next(b for b in doc.blocks if b.kind == "body")
     before, quote, after = paragraph_around(doc, block.start, block.start + 10)
     assert before + quote + after == doc.text[block.start : block.end]
+
+
+def test_server_upload_limit_matches_the_products():
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
