@@ -46,3 +46,34 @@ def test_scale_phases_at_a_small_size(tmp_path):
     assert recalls[-1] >= recalls[0] and recalls[-1] >= 0.9  # a wider search finds more
     lexical = scale.lexical_phase(50_000)
     assert lexical["n"] == 50_000 and lexical["p50_ms"] > 0 and lexical["matrix_mb"] > 0
+
+
+def test_tiled_index_is_the_collection_repeated(seed_docs, tmp_path, fake_embedder):
+    """The end-to-end scale run searches copies of a real index: each copy must be whole and
+    consistent (its chunks' sentences in its documents, its BM25 scores those of the original)."""
+    from qa import dense
+    from qa.build import build_index
+    from qa.retrieve import Retriever
+    from qa.scale_end_to_end import NOISE_PER_DIMENSION, tiled_index, tiled_vectors
+    from qa.store import load_index
+
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    real = load_index(tmp_path / "index")
+    copies = 3
+    vectors = tiled_vectors(real.vectors.reconstruct_n(0, real.vectors.ntotal), copies, seed=0)
+    big = tiled_index(real, copies, dense.build_vector_index(vectors, kind="flat"))
+    n, m = len(real.sentences), len(real.chunks)
+    assert len(big.documents) == copies * len(real.documents) and len(big.chunks) == copies * m
+    assert len({d.doc_id for d in big.documents}) == len(big.documents)
+    # every chunk's first and last sentences lie in the chunk's own document
+    assert np.array_equal(big.sentences[big.chunks[:, 3], 0], big.chunks[:, 0])
+    assert np.array_equal(big.sentences[big.chunks[:, 4], 0], big.chunks[:, 0])
+    assert np.array_equal(big.chunks[2 * m :, 3:] - 2 * n, real.chunks[:, 3:])
+    query = "supervision of social workers"
+    assert np.allclose(big.lexical.scores(query), np.tile(real.lexical.scores(query), copies))
+    cosines = np.einsum("ij,ij->i", vectors[n : 2 * n], vectors[:n])  # copy 1 against the original
+    expected = 1 / np.sqrt(1 + NOISE_PER_DIMENSION**2 * vectors.shape[1])  # near copies, never identical
+    assert abs(cosines.mean() - expected) < 0.01 and cosines.max() < 0.9999
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    for p in Retriever(big, fake_embedder).search(query, k=10):
+        assert big.document(p.doc_id).text[p.start : p.end] == p.quote  # verbatim in every copy
