@@ -408,7 +408,12 @@ def main(argv: list[str] | None = None) -> int:
     build_s = None if args.no_build else ensure_index(docs, index)
     port = args.port or free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = args.server_log or Path(tempfile.mkstemp(prefix="load-test-server-", suffix=".log")[1])
+    if args.server_log:
+        log_path = args.server_log
+    else:
+        fd, name = tempfile.mkstemp(prefix="load-test-server-", suffix=".log")
+        os.close(fd)  # reopened below by name
+        log_path = Path(name)
     run = Run()
     timings: dict = {}
     peak_ready = peak = healthy_s = None

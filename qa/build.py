@@ -22,7 +22,7 @@ from .embed import Embedder
 from .errors import QAError, UnsupportedDocument
 from .gazetteer import load_gazetteer
 from .lexical import LexicalIndex
-from .load import discover, load_document
+from .load import check_size, discover, load_document
 from .manifest import MANIFEST_NAME, find_row, read_manifest
 from .records import Chunk, Document, Sentence
 
@@ -266,18 +266,31 @@ def _source_signature(
     files: list[tuple[Path, Path]], rows: dict[str, dict[str, str]], embedder: Embedder, settings: ChunkSettings,
     vector_index: str = "auto",
 ) -> str:
-    """A hash of everything a build reads: each file's bytes, the metadata rows and
-    the settings. Equal to the live build's: nothing to do, without parsing a file."""
+    """A hash of everything a build reads: each file's bytes (size and time for one too
+    large to index), the metadata rows and the settings. Equal to the live build's:
+    nothing to do, without parsing a file."""
     digest = hashlib.sha256()
     for root, path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        try:  # in blocks: a 2 GB file (refused later, by its size) must not cost 2 GB of memory
-            with path.open("rb") as f:
+        try:
+            stat = path.stat()
+            if _refused_by_size(path, stat.st_size):  # not read at all: its size and time say if it changed
+                digest.update(f"{stat.st_size} {stat.st_mtime_ns}".encode())
+                continue
+            with path.open("rb") as f:  # in blocks, so memory does not grow with the file
                 digest.update(hashlib.file_digest(f, "sha256").digest())
         except OSError as e:  # reported by the build proper
             digest.update(str(e).encode())
     digest.update(json.dumps(sorted(rows.items()), ensure_ascii=False, sort_keys=True).encode())
     return _settings_signature(digest.hexdigest(), embedder, settings, vector_index)
+
+
+def _refused_by_size(path: Path, size: int) -> bool:
+    try:
+        check_size(size, path.suffix.lower(), path.name)
+    except UnsupportedDocument:
+        return True
+    return False
 
 
 def _settings_signature(

@@ -112,7 +112,9 @@ def load(path: Path, description: dict | None = None) -> faiss.Index:
     index = faiss.read_index(str(path))
     description = description or {}
     if description.get("kind") == "hnsw":
-        index.hnsw.efSearch = int(description.get("efSearch", DEFAULT_EF_SEARCH))
+        # A search-time setting: a build recorded with a narrower search (older
+        # defaults) is searched at least as wide as the current default.
+        index.hnsw.efSearch = max(int(description.get("efSearch", DEFAULT_EF_SEARCH)), DEFAULT_EF_SEARCH)
     elif description.get("kind") == "ivf":
         index.nprobe = int(description.get("nprobe", DEFAULT_NPROBE))
         index.make_direct_map()

@@ -125,7 +125,9 @@ def _check_unpacked_size(data: bytes, name: str) -> None:
             sizes = [(info.filename, info.file_size) for info in z.infolist()]
     except Exception:
         return  # not a readable zip: python-docx fails next and the message says what the file is
-    xml = sum(size for part, size in sizes if part.lower().endswith((".xml", ".rels")))
+    # python-docx parses a part by its declared content type, not its name, so
+    # everything but the pictures folder counts as markup it may parse.
+    xml = sum(size for part, size in sizes if not part.startswith("word/media/"))
     total = sum(size for _, size in sizes)
     if xml > MAX_UNPACKED_XML_BYTES or total > MAX_UNPACKED_BYTES:
         raise UnsupportedDocument(

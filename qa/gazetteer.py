@@ -49,7 +49,7 @@ class Gazetteer:
             name = self._alias_to_name.get(key)
             # None: the regex's case folding is wider than lower() ("Eſſex" with a long s
             # matches "essex"); nobody writes a place so, and it must not raise.
-            if name is None or key in _COMMON_WORDS and not surface[:1].isupper():
+            if name is None or (key in _COMMON_WORDS and not surface[:1].isupper()):
                 continue
             found.append((name, m.start(), m.end()))
         return found

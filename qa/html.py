@@ -6,7 +6,7 @@ Leftover furniture ("Read More" and the linked headline after it) is only
 labelled by qa.article, as for plain-text articles. Any failure of the HTML
 stack, including RecursionError on absurdly nested markup, becomes
 UnsupportedDocument so one bad page never stops a build; a page whose text
-lies deeper than libxml2's 255 levels is refused saying so.
+lies deeper than libxml2's 256 levels is refused saying so.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ _TAG = re.compile(r"<[A-Za-z!/]")
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 _ISO_DATE = re.compile(r"^(?:19|20)\d\d-\d\d-\d\d$")
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$""")
-_MAX_DEPTH = 255  # libxml2's limit on nested elements without XML_PARSE_HUGE
+_MAX_DEPTH = 256  # libxml2's limit on nested elements without XML_PARSE_HUGE
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
 # As browsers do (WHATWG): "latin-1" and "ascii" pages are really Windows-1252,
 # and a UTF-16/UTF-7 label inside ASCII-readable markup is wrong, so UTF-8.

@@ -143,7 +143,7 @@ def load_document(
 
 def check_size(size: int, suffix: str, rel: str) -> None:
     """Refuse a file too large to index, from its size alone (before reading it)."""
-    mb = f"{size / 2**20:.0f} MB"
+    mb = f"{size / 2**20:.1f} MB"
     if suffix in TEXT_SUFFIXES and size > MAX_TEXT_FILE_BYTES:
         raise UnsupportedDocument(
             f"{rel}: {mb} of text is over the {MAX_TEXT_FILE_BYTES // 2**20} MB limit for one text file "

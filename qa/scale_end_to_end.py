@@ -71,7 +71,7 @@ def tiled_lexical(lexical: LexicalIndex, copies: int) -> LexicalIndex:
     return LexicalIndex(big)
 
 
-def tiled_index(real: LoadedIndex, copies: int, vectors, *, seed: int = 0) -> LoadedIndex:
+def tiled_index(real: LoadedIndex, copies: int, vector_index, *, seed: int = 0) -> LoadedIndex:
     """`real` repeated `copies` times, searched through the given faiss index over tiled vectors."""
     n_docs, n_sentences = len(real.documents), len(real.sentences)
     documents = [d if c == 0 else replace(d, doc_id=f"{d.doc_id}~{c}") for c in range(copies) for d in real.documents]
@@ -80,8 +80,8 @@ def tiled_index(real: LoadedIndex, copies: int, vectors, *, seed: int = 0) -> Lo
                              for c in range(copies)])
     document_vectors = tiled_vectors(real.document_vectors, copies, seed=seed + 1)
     return LoadedIndex(
-        real.folder, {**real.manifest, "vector_index": dense.describe(vectors)}, documents, sentences, chunks,
-        vectors, tiled_lexical(real.lexical, copies), np.tile(real.repeated, copies), document_vectors,
+        real.folder, {**real.manifest, "vector_index": dense.describe(vector_index)}, documents, sentences, chunks,
+        vector_index, tiled_lexical(real.lexical, copies), np.tile(real.repeated, copies), document_vectors,
         tiled_lexical(real.document_lexical, copies),
     )
 
@@ -119,7 +119,8 @@ def run(index_dir: Path, target_chunks: int, questions: list[str], ef_searches: 
     result = {
         "source_index": str(index_dir), "copies": copies, "documents": len(approximate_path.index.documents),
         "chunks": len(approximate_path.index.chunks), "sentence_vectors": int(hnsw.ntotal),
-        "hnsw": dense.describe(hnsw), "hnsw_build_seconds": hnsw_seconds, "questions": len(questions),
+        "hnsw_build": {k: v for k, v in dense.describe(hnsw).items() if k != "efSearch"},  # efSearch: per run
+        "hnsw_build_seconds": hnsw_seconds, "questions": len(questions),
     }
     for q in questions[:3]:  # warm-up
         approximate_path.search(q, k=K)

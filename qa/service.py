@@ -48,7 +48,8 @@ class Service:
 
     def __init__(self, index_dir: Path, docs_dir: Path, *, embedder: Embedder | None = None,
                  model: str = DEFAULT_MODEL):
-        self.index_dir, self.docs_dir = Path(index_dir), Path(docs_dir)
+        # Absolute: saved uploads are named relative to the documents folder (QA_DOCS=seeds by default).
+        self.index_dir, self.docs_dir = Path(index_dir).resolve(), Path(docs_dir).resolve()
         manifest = read_index_manifest(self.index_dir)
         self.embedder = embedder or SentenceTransformerEmbedder(manifest["model"] if manifest else model)
         self._build_lock = threading.Lock()

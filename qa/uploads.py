@@ -1,6 +1,8 @@
 """Adding uploaded files to the collection: safe names, type and size limits."""
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -10,6 +12,7 @@ from .load import SUPPORTED_SUFFIXES, check_size
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 UPLOAD_TYPES = ("pdf", "txt", "md", "html", "htm", "docx")
+MAX_STEM_BYTES = 200  # of a saved name's 255, leaving room for " (12)" and the extension
 
 
 def safe_file_name(name: str) -> str:
@@ -20,8 +23,13 @@ def safe_file_name(name: str) -> str:
     """
     name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
-    name = re.sub(r"[^\w .,&'()-]+", "_", name).strip(" .")
-    return name[:150] or "upload"
+    name = re.sub(r"[^\w .,&'()-]+", "_", name).strip(" .") or "upload"
+    # File systems allow 255 bytes a name: shorten the stem, keep the extension.
+    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+    if len(suffix.encode()) > 10:  # not an extension: part of the name
+        stem, dot, suffix = name, "", ""
+    stem = stem.encode()[:MAX_STEM_BYTES].decode("utf-8", "ignore")  # never half a character
+    return f"{stem.rstrip(' .')}{dot}{suffix}" if stem.strip(" .") else f"upload{dot}{suffix}"
 
 
 def save_upload(folder: Path, name: str, data: bytes) -> Path:
@@ -37,14 +45,31 @@ def save_upload(folder: Path, name: str, data: bytes) -> Path:
     check_size(len(data), suffix, clean)  # what the build would refuse (10 MB of text), refused now
     if not data.strip():
         raise UnsupportedDocument(f"{clean}: the file is empty.")
+    try:
+        return _write_new(folder, clean, data)
+    except OSError as e:
+        raise UnsupportedDocument(
+            f"{clean}: it could not be saved ({e.strerror or e}); try again or rename it."
+        ) from None
+
+
+def _write_new(folder: Path, name: str, data: bytes) -> Path:
+    """Write `data` under `name` in `folder`, or under "name (2)", "name (3)" … when
+    that is taken; the same bytes uploaded again reuse their file. The file is
+    created exclusively and never through a link (O_EXCL, O_NOFOLLOW), so two
+    sessions uploading one name at once both keep their file, and a link placed
+    in the folder cannot redirect the write."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder.resolve() / clean  # the name itself is not resolved: a link there is skipped below
-    if target.parent != folder.resolve() or clean in (".", ".."):  # belt and braces: never outside the folder
-        raise UnsupportedDocument(f"{clean}: not a valid file name.")
-    stem, n = target.stem, 1
-    # A link in the folder is never written through (it could point anywhere): its name counts as taken.
-    while target.is_symlink() or (target.exists() and target.read_bytes() != data):
-        n += 1
-        target = target.with_name(f"{stem} ({n}){target.suffix}")
-    target.write_bytes(data)
-    return target
+    first = Path(name)
+    for n in itertools.count(1):
+        target = folder / (name if n == 1 else f"{first.stem} ({n}){first.suffix}")
+        if target.is_file() and not target.is_symlink() and target.read_bytes() == data:
+            return target
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        except FileExistsError:  # a file, folder, link or pipe of that name: try the next name
+            continue
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return target
+    raise AssertionError("unreachable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from qa.export import quote_rows, to_csv, to_json, to_markdown
 from qa.load import MAX_TEXT_FILE_BYTES
 from qa.present import escape_markdown, paragraph_around
 from qa.service import Chat, Service
-from qa.uploads import MAX_UPLOAD_BYTES, safe_file_name
+from qa.uploads import MAX_UPLOAD_BYTES, safe_file_name, save_upload
 
 
 @pytest.fixture
@@ -39,11 +40,13 @@ def test_uploads_are_indexed_and_bad_ones_rejected_with_reason(service):
     report, rejected = service.add_files([
         ("../torbay.txt", good), ("virus.exe", b"MZ..."), ("empty.txt", b""), ("bin.txt", bytes(range(256)) * 4),
         ("big.txt", b"x" * (MAX_UPLOAD_BYTES + 1)), ("long.html", b"<p>x</p>" * (MAX_TEXT_FILE_BYTES // 8 + 1)),
+        ("long.txt", b"word " * (MAX_TEXT_FILE_BYTES // 5 + 1)),
     ])
     reasons = dict(rejected)
     assert "not accepted" in reasons["virus.exe"] and "empty" in reasons["empty.txt"]
     assert "binary" in reasons["bin.txt"] and "limit" in reasons["big.txt"]
     assert "10 MB limit for a web page" in reasons["long.html"]  # the build's limit, applied at upload
+    assert "10 MB limit for one text file" in reasons["long.txt"]
     assert report and report.embedded == ["uploads/torbay.txt"]
     assert (service.docs_dir / "uploads" / "torbay.txt").is_file()
     assert not (service.docs_dir / "uploads" / "bin.txt").exists()  # rejected files do not stay
@@ -115,3 +118,25 @@ def test_server_upload_limit_matches_the_products():
 
     config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
+
+
+@pytest.mark.parametrize("name", ["督" * 100 + ".txt", "a" * 400 + ".txt"])
+def test_long_upload_names_are_shortened_and_keep_their_type(tmp_path, name):
+    saved = save_upload(tmp_path, name, b"Torbay news\n\nInspectors praised Torbay's fostering panels.\n")
+    assert saved.suffix == ".txt" and len(saved.name.encode()) <= 255 and saved.parent == tmp_path
+
+
+def test_an_upload_never_replaces_a_folder_or_pipe_of_its_name(tmp_path):
+    import os
+
+    (tmp_path / "report.txt").mkdir()
+    os.mkfifo(tmp_path / "report (2).txt")  # reading it would wait for ever
+    saved = save_upload(tmp_path, "report.txt", b"Torbay news\n\nInspectors praised Torbay.\n")
+    assert saved.name == "report (3).txt" and saved.is_file()
+
+
+def test_uploads_work_with_a_relative_documents_folder(seed_docs, tmp_path, fake_embedder, monkeypatch):
+    monkeypatch.chdir(seed_docs.parent)  # as `make run` does with QA_DOCS=seeds
+    service = Service(Path("index"), Path(seed_docs.name), embedder=fake_embedder)
+    report, rejected = service.add_files([("torbay.txt", b"Torbay news\n\nInspectors praised Torbay.\n")])
+    assert rejected == [] and report.embedded == ["uploads/torbay.txt"]
