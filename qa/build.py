@@ -58,8 +58,9 @@ class BuildReport:
 
 # Characters a file name may hold that would act on a terminal rather than print:
 # control characters (a newline forging a report line, ANSI escapes recolouring
-# or clearing it) and the bidirectional overrides that reorder what is shown.
-_ACTS_ON_TERMINAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# or clearing it), line separators, and the bidirectional marks and overrides that
+# reorder what is shown.
+_ACTS_ON_TERMINAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def terminal_safe(line: str) -> str:

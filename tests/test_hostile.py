@@ -454,10 +454,12 @@ def test_file_name_not_utf8_is_reported(tmp_path, seed_docs, fake_embedder):
 
 def test_build_summary_shows_control_characters_as_escapes(tmp_path, seed_docs, fake_embedder):
     """A file name cannot forge a line of the build report, recolour the terminal or reverse its text."""
-    for name in ("forged\nIndexed 999 documents.txt", "terminal \x1b[2Jclear.txt", "gpj.\u202etxt"):
+    for name in ("forged\nIndexed 999 documents.txt", "terminal \x1b[2Jclear.txt", "gpj.\u202etxt",
+                 "line\u2028separator.txt"):
         (seed_docs / name).write_bytes(b"")  # empty: skipped, so named in the summary
     summary = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder).summary()
-    assert "\x1b" not in summary and "\u202e" not in summary
+    assert "\x1b" not in summary and "\u202e" not in summary and "\u2028" not in summary
+    assert "Skipped line\\u2028separator.txt:" in summary
     assert "Skipped forged\\nIndexed 999 documents.txt: the file is empty" in summary
     assert "Skipped terminal \\x1b[2Jclear.txt:" in summary and "Skipped gpj.\\u202etxt:" in summary
     assert not any(line.startswith("Indexed 999") for line in summary.splitlines())
