@@ -35,8 +35,8 @@ def service() -> Service:
 
 def source_file(svc: Service, source: str) -> Path | None:
     """The document's file inside the collection folder, if it is there."""
-    path = (svc.docs_dir / source).resolve()
-    return path if path.is_file() and path.is_relative_to(svc.docs_dir.resolve()) else None
+    path = (svc.docs_dir / source).resolve()  # (docs_dir is resolved by the Service)
+    return path if path.is_file() and path.is_relative_to(svc.docs_dir) else None
 
 
 def download_button(

@@ -8,16 +8,15 @@ Another collection (QA_DOCS, QA_INDEX as for the app), waiting only for each rep
 from __future__ import annotations
 
 import json
-import socket
+import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+from local_server import free_port, start_server, wait_healthy  # bench/, beside this script
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
     ("What did inspectors say about Rotherham supervision?", "beginning to deliver more regular supervision"),
     ("And what about Sheffield?", "Understood as"),
@@ -30,23 +29,13 @@ QUESTIONS = [
 def main() -> None:
     any_collection = "--any-collection" in sys.argv[1:]
     questions = [(q, None if any_collection else expect) for q, expect in QUESTIONS]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
+    docs, index = Path(os.environ.get("QA_DOCS", "seeds")), Path(os.environ.get("QA_INDEX", "index"))
     started = time.monotonic()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    server = start_server(docs, index, port, subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_healthy(url, server, timeout=120)
         out: dict = {"server_up_s": time.monotonic() - started}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,

@@ -31,14 +31,14 @@ import json
 import math
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from local_server import free_port, start_server, wait_healthy  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -127,12 +127,6 @@ class Run:
     errors: list[str] = field(default_factory=list)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def vm_kib(pid: int, key: str) -> int | None:
     """A VmXXX line of /proc/<pid>/status, in KiB (None once the process is gone)."""
     try:
@@ -194,31 +188,6 @@ def ensure_index(docs: Path, index: Path) -> float | None:
     subprocess.run([sys.executable, "-m", "qa", "build", "--docs", str(docs), "--index", str(index)],
                    cwd=ROOT, check=True)
     return time.monotonic() - t
-
-
-def start_server(docs: Path, index: Path, port: int, log, app: Path = ROOT / "app.py") -> subprocess.Popen:
-    env = {**os.environ, "QA_DOCS": str(docs), "QA_INDEX": str(index)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with status {proc.returncode} before it was healthy")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"streamlit was not healthy within {timeout:.0f} s")
 
 
 async def run_sessions(url: str, sessions: int, questions: int, *, ready_timeout: float,

@@ -28,7 +28,7 @@ from .load import SUPPORTED_SUFFIXES, discover
 FLOOR_WINDOW_WORDS = 180  # fits the model's 256-token window
 
 
-def _peak_mb() -> float:
+def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -63,7 +63,7 @@ def phase_floor(docs: Path) -> dict:
     return {
         "seconds": done - loaded, "model_load_seconds": loaded - started,
         "extract_seconds": extracted - loaded, "encode_seconds": done - extracted,
-        "windows": len(windows), "peak_mb": _peak_mb(),
+        "windows": len(windows), "peak_mb": peak_mb(),
     }
 
 
@@ -80,7 +80,7 @@ def phase_build(docs: Path, index: Path) -> dict:
     return {
         "seconds": done - loaded, "model_load_seconds": loaded - started, "documents": len(report.indexed),
         "embedded": len(report.embedded), "embedded_files": report.embedded[:5], "skipped": report.skipped,
-        "sentences": report.sentences, "chunks": report.chunks, "index_mb": size / 2**20, "peak_mb": _peak_mb(),
+        "sentences": report.sentences, "chunks": report.chunks, "index_mb": size / 2**20, "peak_mb": peak_mb(),
         "stage_seconds": report.stage_seconds,
     }
 
@@ -89,10 +89,33 @@ QUESTION_FILES = ("tests/data/seed_questions.jsonl", "eval/seed_holdout.jsonl", 
 STAGES = ("encode", "lexical", "vector", "quote")
 
 
-def _percentiles(values: list[float]) -> dict:
+def percentiles(values: list[float]) -> dict:
     import numpy as np
 
     return {"p50_ms": float(np.percentile(values, 50)) * 1000, "p95_ms": float(np.percentile(values, 95)) * 1000}
+
+
+def timed_searches(retriever, questions: list[str], *, k: int) -> tuple[dict, list[list]]:
+    """`search` p50/p95 over the questions, and per stage (encode, lexical,
+    vector, quote) from the retriever's stopwatch; and the passages each returned."""
+    total, stages, found = [], {s: [] for s in STAGES}, []
+    for q in questions:
+        retriever.stopwatch.reset()
+        t = time.perf_counter()
+        found.append(retriever.search(q, k=k))
+        total.append(time.perf_counter() - t)
+        spent = retriever.stopwatch.reset()
+        for s in STAGES:
+            stages[s].append(spent.get(s, 0.0))
+    return {"search": percentiles(total), "stages": {s: percentiles(v) for s, v in stages.items()}}, found
+
+
+def benchmark_questions() -> list[str]:
+    """The questions of the repository's three question sets, in order."""
+    from .questions import read_queries
+
+    root = Path(__file__).resolve().parent.parent
+    return [it.question for f in QUESTION_FILES if (root / f).is_file() for it in read_queries(root / f)]
 
 
 def phase_queries(index: Path, questions: list[str]) -> dict:
@@ -108,15 +131,7 @@ def phase_queries(index: Path, questions: list[str]) -> dict:
     load_seconds = time.perf_counter() - started
     for q in questions[:3]:  # warm-up: first calls pay for lazy initialisation
         retriever.search(q, k=5)
-    search_total, stage_times = [], {s: [] for s in STAGES}
-    for q in questions:
-        retriever.stopwatch.reset()
-        t = time.perf_counter()
-        retriever.search(q, k=5)
-        search_total.append(time.perf_counter() - t)
-        spent = retriever.stopwatch.reset()
-        for stage in STAGES:
-            stage_times[stage].append(spent.get(stage, 0.0))
+    search, _ = timed_searches(retriever, questions, k=5)
     ask_total = []
     for q in questions:
         t = time.perf_counter()
@@ -126,9 +141,8 @@ def phase_queries(index: Path, questions: list[str]) -> dict:
         "questions": len(questions), "load_seconds": load_seconds,
         "sentences": int(loaded.vectors.ntotal), "chunks": len(loaded.chunks), "documents": len(loaded.documents),
         "vector_index": loaded.manifest.get("vector_index"),
-        "search": _percentiles(search_total), "ask": _percentiles(ask_total),
-        "stages": {s: _percentiles(v) for s, v in stage_times.items()},
-        "peak_mb": _peak_mb(),
+        **search, "ask": percentiles(ask_total),
+        "peak_mb": peak_mb(),
     }
 
 
@@ -146,10 +160,7 @@ def first_answer_seconds(index: Path, question: str, runs: int = 3) -> list[floa
 
 
 def benchmark_queries(index: Path) -> dict:
-    from .questions import read_queries
-
-    root = Path(__file__).resolve().parent.parent
-    questions = [it.question for f in QUESTION_FILES if (root / f).is_file() for it in read_queries(root / f)]
+    questions = benchmark_questions()
     queries = _run_phase("queries", str(index), json.dumps(questions))
     starts = first_answer_seconds(index, questions[0])
     from .store import current_build

@@ -22,7 +22,7 @@ from .embed import Embedder
 from .errors import QAError, UnsupportedDocument
 from .gazetteer import load_gazetteer
 from .lexical import LexicalIndex
-from .load import check_size, discover, load_document
+from .load import discover, load_document, size_refusal
 from .manifest import MANIFEST_NAME, find_row, read_manifest
 from .records import Chunk, Document, Sentence
 
@@ -275,7 +275,7 @@ def _source_signature(
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         try:
             stat = path.stat()
-            if _refused_by_size(path, stat.st_size):  # not read at all: its size and time say if it changed
+            if size_refusal(stat.st_size, path.suffix.lower(), path.name):  # not read: size and time say if it changed
                 digest.update(f"{stat.st_size} {stat.st_mtime_ns}".encode())
                 continue
             with path.open("rb") as f:  # in blocks, so memory does not grow with the file
@@ -284,14 +284,6 @@ def _source_signature(
             digest.update(str(e).encode())
     digest.update(json.dumps(sorted(rows.items()), ensure_ascii=False, sort_keys=True).encode())
     return _settings_signature(digest.hexdigest(), embedder, settings, vector_index)
-
-
-def _refused_by_size(path: Path, size: int) -> bool:
-    try:
-        check_size(size, path.suffix.lower(), path.name)
-    except UnsupportedDocument:
-        return True
-    return False
 
 
 def _settings_signature(

@@ -56,7 +56,7 @@ EXACT_MAX_VECTORS = 500_000
 # candidates, so only values above 400 widen the search. End to end at 1M chunks
 # (python -m qa.scale_end_to_end), the product's top 10 quotes matched exact
 # search's at 0.946 with 128, 0.979 with 800 and 0.982 with 1600, at the same
-# p50 (55-61 ms): 800.
+# p50 (56-59 ms): 800.
 DEFAULT_EF_SEARCH = 800
 DEFAULT_NPROBE = 32
 

@@ -141,22 +141,30 @@ def load_document(
     )
 
 
-def check_size(size: int, suffix: str, rel: str) -> None:
-    """Refuse a file too large to index, from its size alone (before reading it)."""
+def size_refusal(size: int, suffix: str, rel: str) -> str | None:
+    """Why a file of this size and type is too large to index, or None; from its
+    size alone, so a file is refused before it is read."""
     mb = f"{size / 2**20:.1f} MB"
     if suffix in TEXT_SUFFIXES and size > MAX_TEXT_FILE_BYTES:
-        raise UnsupportedDocument(
+        return (
             f"{rel}: {mb} of text is over the {MAX_TEXT_FILE_BYTES // 2**20} MB limit for one text file "
             f"(indexing {mb} would hold the build for a long time); split it into files of at most "
             f"{MAX_TEXT_FILE_BYTES // 2**20} MB."
         )
     if suffix in HTML_SUFFIXES and size > MAX_TEXT_FILE_BYTES:
-        raise UnsupportedDocument(
+        return (
             f"{rel}: {mb} is over the {MAX_TEXT_FILE_BYTES // 2**20} MB limit for a web page; save the article "
             "page alone (without embedded images), or split its text into smaller .txt files."
         )
     if size > MAX_FILE_BYTES:
-        raise UnsupportedDocument(f"{rel}: {mb} is over the {MAX_FILE_BYTES // 2**20} MB limit; split the file.")
+        return f"{rel}: {mb} is over the {MAX_FILE_BYTES // 2**20} MB limit; split the file."
+    return None
+
+
+def check_size(size: int, suffix: str, rel: str) -> None:
+    """Raise UnsupportedDocument for a file too large to index (size_refusal)."""
+    if refusal := size_refusal(size, suffix, rel):
+        raise UnsupportedDocument(refusal)
 
 
 def parse_bytes(data: bytes, suffix: str, rel: str) -> tuple[Parsed, list[str]]:

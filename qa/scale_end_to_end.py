@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from . import dense
-from .bench import QUESTION_FILES, STAGES, _peak_mb, _percentiles
+from .bench import STAGES, benchmark_questions, peak_mb, timed_searches
 from .lexical import LexicalIndex
 from .store import LoadedIndex, load_index
 
@@ -86,19 +86,9 @@ def tiled_index(real: LoadedIndex, copies: int, vector_index, *, seed: int = 0) 
     )
 
 
-def _timed_searches(retriever, questions: list[str]) -> tuple[dict, list[set]]:
-    """Latency of each search (and its stages), and the quotes each returned (document, offsets)."""
-    total, stages, found = [], {s: [] for s in STAGES}, []
-    for q in questions:
-        retriever.stopwatch.reset()
-        t = time.perf_counter()
-        passages = retriever.search(q, k=K)
-        total.append(time.perf_counter() - t)
-        spent = retriever.stopwatch.reset()
-        for s in STAGES:
-            stages[s].append(spent.get(s, 0.0))
-        found.append({(p.doc_id, p.start, p.end) for p in passages})
-    return {"search": _percentiles(total), "stages": {s: _percentiles(v) for s, v in stages.items()}}, found
+def _quotes_found(timing: dict, passages: list[list]) -> tuple[dict, list[set]]:
+    """Each search's quotes as (document, start, end), to compare two searches by."""
+    return timing, [{(p.doc_id, p.start, p.end) for p in found} for found in passages]
 
 
 def run(index_dir: Path, target_chunks: int, questions: list[str], ef_searches: list[int]) -> dict:
@@ -114,8 +104,12 @@ def run(index_dir: Path, target_chunks: int, questions: list[str], ef_searches: 
     exact = dense.build_vector_index(vectors, kind="flat")
     del vectors
     embedder = SentenceTransformerEmbedder(real.manifest["model"])
-    approximate_path = Retriever(tiled_index(real, copies, hnsw), embedder)
-    exact_path = Retriever(tiled_index(real, copies, exact), embedder)
+    tiled = tiled_index(real, copies, hnsw)
+    approximate_path = Retriever(tiled, embedder)
+    # The same tiled collection (one copy of its BM25 matrices and documents), searched exactly.
+    exact_path = Retriever(
+        replace(tiled, vectors=exact, manifest={**tiled.manifest, "vector_index": dense.describe(exact)}), embedder
+    )
     result = {
         "source_index": str(index_dir), "copies": copies, "documents": len(approximate_path.index.documents),
         "chunks": len(approximate_path.index.chunks), "sentence_vectors": int(hnsw.ntotal),
@@ -125,16 +119,16 @@ def run(index_dir: Path, target_chunks: int, questions: list[str], ef_searches: 
     for q in questions[:3]:  # warm-up
         approximate_path.search(q, k=K)
         exact_path.search(q, k=K)
-    result["exact"], truth = _timed_searches(exact_path, questions)
+    result["exact"], truth = _quotes_found(*timed_searches(exact_path, questions, k=K))
     # The retriever asks the vector index for 4 x 100 neighbours, and faiss's HNSW
     # search keeps max(efSearch, k) candidates: efSearch matters above 400.
     result["hnsw_runs"] = []
     for ef in ef_searches:
         dense.apply_search_settings(hnsw, {"efSearch": ef})
-        timing, found = _timed_searches(approximate_path, questions)
+        timing, found = _quotes_found(*timed_searches(approximate_path, questions, k=K))
         recalls = [len(t & f) / len(t) for t, f in zip(truth, found, strict=True) if t]
         result["hnsw_runs"].append({"efSearch": ef, **timing, "recall_at_10": float(np.mean(recalls))})
-    result["peak_mb"] = _peak_mb()
+    result["peak_mb"] = peak_mb()
     return result
 
 
@@ -156,8 +150,6 @@ def format_result(r: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .questions import read_queries
-
     p = argparse.ArgumentParser(prog="python -m qa.scale_end_to_end", description=__doc__.split("\n\n")[0])
     p.add_argument("--index", type=Path, required=True, help="a built index of real documents to tile")
     p.add_argument("--chunks", type=int, default=1_000_000, help="at least this many chunks (default 1,000,000)")
@@ -166,8 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="HNSW efSearch values to measure, comma-separated (default 128,800,1600)")
     p.add_argument("--out", type=Path, help="write the result as JSON here")
     args = p.parse_args(argv)
-    root = Path(__file__).resolve().parent.parent
-    questions = [it.question for f in QUESTION_FILES if (root / f).is_file() for it in read_queries(root / f)]
+    questions = benchmark_questions()
     ef_searches = [int(x) for x in args.ef_search.split(",")]
     result = run(args.index, args.chunks, questions[: args.questions or None], ef_searches)
     print(format_result(result))

@@ -114,7 +114,6 @@ def test_paragraph_around_a_quote(service):
 
 def test_server_upload_limit_matches_the_products():
     import tomllib
-    from pathlib import Path
 
     config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
