@@ -87,7 +87,9 @@ def build_lock(index_dir: Path) -> Iterator[None]:
     """Only one build at a time per index folder. The kernel drops the lock
     when its process dies, so a killed build never leaves it held; what such
     a build left half-written is cleared here, where no other build can be
-    writing it."""
+    writing it, and so are the old builds a build killed after publishing
+    had no time to prune (an up-to-date build publishes nothing, so it
+    would never prune them)."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as handle:
         try:
@@ -98,6 +100,11 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             ) from None
         for stale in (index_dir / "builds").glob("*.partial"):
             shutil.rmtree(stale, ignore_errors=True)
+        live = current_build(index_dir)
+        if live is not None:
+            # Build names begin with their time: the newest other one is the build before the live one.
+            others = sorted(p.name for p in (index_dir / "builds").iterdir() if p.name != live.name)
+            _prune_old_builds(index_dir, keep={live.name, *others[-1:]})
         yield
 
 
@@ -182,11 +189,15 @@ def publish(index_dir: Path, partial: Path) -> Path:
     os.replace(pointer, index_dir / "CURRENT")
     _fsync_dir(index_dir)
     # Keep the build just replaced (a reader may still be opening it); drop older ones.
-    keep = {final.name, previous.name if previous else ""}
+    _prune_old_builds(index_dir, keep={final.name, previous.name if previous else ""})
+    return final
+
+
+def _prune_old_builds(index_dir: Path, *, keep: set[str]) -> None:
+    """Remove every finished build not named in `keep` (a partial one is the writer's)."""
     for old in (index_dir / "builds").iterdir():
         if old.name not in keep and not old.name.endswith(".partial"):
             shutil.rmtree(old, ignore_errors=True)
-    return final
 
 
 def _fsync_tree(folder: Path) -> None:

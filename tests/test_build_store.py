@@ -44,6 +44,19 @@ def test_rebuild_without_changes_keeps_the_live_build(seed_docs, tmp_path, fake_
     assert again.up_to_date and again.index_folder == first.index_folder
 
 
+def test_builds_a_killed_build_left_unpruned_are_cleared_by_the_next(seed_docs, tmp_path, fake_embedder):
+    """A build killed after publishing but before pruning leaves old builds behind; the next
+    build clears them under the lock even when it has nothing to rebuild."""
+    live = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder).index_folder
+    builds = tmp_path / "index" / "builds"
+    for name in ("20000101-000000-aaaaaaaa", "20000101-000001-bbbbbbbb"):  # older than the live build
+        shutil.copytree(live, builds / name)
+    again = build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    assert again.up_to_date and again.index_folder == live
+    assert sorted(p.name for p in builds.iterdir()) == sorted([live.name, "20000101-000001-bbbbbbbb"])
+    load_index(tmp_path / "index")
+
+
 def test_incremental_build_embeds_only_changed_documents(seed_docs, tmp_path, fake_embedder):
     build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
     (seed_docs / "new.txt").write_text("A new article\n\nInspectors praised fostering in Leeds.\n", encoding="utf-8")
