@@ -85,7 +85,8 @@ def show_turn(svc: Service, turn, n: int) -> None:
         else:
             st.info(a.reason or a.text)
             if a.closest:
-                st.markdown("**Closest passages — not an answer**")
+                st.markdown("**Related passages — not a direct answer**" if a.verdict == "related"
+                            else "**Closest passages — not an answer**")
                 for i, p in enumerate(a.closest):
                     passage_card(svc, p, number=None, key=f"src-{n}-closest-{i}")
 

@@ -161,14 +161,15 @@ def question_set(documents: list[Document], corpus: list[Unit]) -> BeirSet:
     for name in QUESTION_FILES:
         path = ROOT / name
         for item in read_queries(path):
-            if not item.answerable or not item.expected_quote:
+            evidence = item.expected[0] if item.expected else None
+            if not item.answerable or evidence is None or not evidence.quote:
                 continue
             qid = f"{path.stem}:{item.id}"
-            doc = by_name.get(item.expected_doc or "")
+            doc = by_name.get(evidence.doc)
             if doc is None:
-                skipped.append(f"{qid} (document {item.expected_doc!r} not loaded)")
+                skipped.append(f"{qid} (document {evidence.doc!r} not loaded)")
                 continue
-            span = locate_quote(doc.text, item.expected_quote)
+            span = locate_quote(doc.text, evidence.quote)
             if span is None:
                 skipped.append(f"{qid} (quote not found in {doc.doc_id})")
                 continue

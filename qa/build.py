@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import dense, store
+from . import sentence_facts, store
 from .chunk import ChunkSettings, chunk_sentences, sentences_of
-from .embed import Embedder
+from .embed import Embedder, model_fingerprint
 from .errors import QAError, UnsupportedDocument
 from .gazetteer import load_gazetteer
 from .lexical import LexicalIndex
@@ -164,15 +164,17 @@ def _write_index(
         chunks += chunk_sentences(doc, doc_sentences, len(sentences), settings)
         sentences += doc_sentences
     embedding_started = time.perf_counter()
-    previous = _previous_vectors(index_dir, embedder, settings)
+    previous = _previous_vectors(index_dir, embedder)
     vectors = _embed(documents, sentences, embedder, previous, report, progress)
     document_vectors = _embed_documents(documents, embedder, previous)
     indexing_started = time.perf_counter()
     report.stage_seconds["embedding"] = indexing_started - embedding_started
     lexical = LexicalIndex.build([lexical_text(documents[c.doc_index], c) for c in chunks])
+    facts = sentence_facts.compute(documents, sentences, lexical.vocabulary)
     document_lexical = LexicalIndex.build([d.text for d in documents])
     index_manifest = {
         "model": embedder.name,
+        "model_fingerprint": model_fingerprint(embedder.name),
         "dimension": embedder.dimension,
         "chunking": settings.to_json(),
         "lexical": LEXICAL_SETTINGS,
@@ -196,6 +198,7 @@ def _write_index(
         document_lexical=document_lexical,
         manifest=index_manifest,
         vector_kind=vector_index,
+        facts=facts,
     )
     report.index_folder = store.publish(index_dir, partial)
     report.stage_seconds["indexing"] = time.perf_counter() - indexing_started  # BM25, FAISS, writing
@@ -291,7 +294,8 @@ def _settings_signature(
 ) -> str:
     """The sources' hash joined with everything else that decides the index's contents."""
     payload = [
-        source_signature, embedder.name, settings.to_json(), LEXICAL_SETTINGS, store.FORMAT_VERSION, vector_index,
+        source_signature, embedder.name, model_fingerprint(embedder.name), settings.to_json(), LEXICAL_SETTINGS,
+        store.FORMAT_VERSION, vector_index,
     ]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -338,32 +342,32 @@ def _embed(
     documents: list[Document],
     sentences: list[Sentence],
     embedder: Embedder,
-    previous: dict[str, tuple[np.ndarray, np.ndarray]],
+    previous: PreviousVectors,
     report: BuildReport,
     progress: ProgressFn | None = None,
 ) -> np.ndarray:
-    """Sentence vectors, reusing the previous build's for unchanged documents."""
+    """Sentence vectors; a sentence whose words the previous build already
+    encoded (with the same model) reuses its vector, so a rebuild after a
+    change to cleaning or chunking encodes only the sentences that changed."""
     vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
+    texts = [documents[s.doc_index].text[s.start : s.end] for s in sentences]
     todo: list[int] = []
-    by_doc: dict[int, list[int]] = {}
-    for i, s in enumerate(sentences):
-        by_doc.setdefault(s.doc_index, []).append(i)
-    for doc_index, rows in by_doc.items():
-        old, _ = previous.get(documents[doc_index].content_hash, (None, None))
-        if old is not None and len(old) == len(rows):
-            vectors[rows] = old
+    for i, text in enumerate(texts):
+        row = previous.sentence_rows.get(text)
+        if row is None:
+            todo.append(i)
         else:
-            todo += rows
-            report.embedded.append(documents[doc_index].source)
+            vectors[i] = previous.sentence_vectors[row]
+    for doc_index in sorted({sentences[i].doc_index for i in todo}):
+        report.embedded.append(documents[doc_index].source)
     if todo:
         # Sorting by length keeps padding (wasted work) per batch small.
-        order = sorted(todo, key=lambda i: sentences[i].end - sentences[i].start)
-        texts = [documents[sentences[i].doc_index].text[sentences[i].start : sentences[i].end] for i in order]
+        order = sorted(todo, key=lambda i: len(texts[i]))
         step = 4096  # slices only to report progress; the model batches inside
-        for lo in range(0, len(texts), step):
-            vectors[order[lo : lo + step]] = embedder.encode(texts[lo : lo + step])
+        for lo in range(0, len(order), step):
+            vectors[order[lo : lo + step]] = embedder.encode([texts[i] for i in order[lo : lo + step]])
             if progress:
-                progress(min(lo + step, len(texts)), len(texts), "embedding")
+                progress(min(lo + step, len(order)), len(order), "embedding")
     return vectors
 
 
@@ -372,38 +376,47 @@ def _embed(
 DOCUMENT_VECTOR_CHARS = 2000
 
 
-def _embed_documents(
-    documents: list[Document], embedder: Embedder, previous: dict[str, tuple[np.ndarray, np.ndarray]]
-) -> np.ndarray:
+def _embed_documents(documents: list[Document], embedder: Embedder, previous: PreviousVectors) -> np.ndarray:
     """One vector per document (for ranking whole documents), reusing the previous build's."""
     vectors = np.zeros((len(documents), embedder.dimension), dtype=np.float32)
     todo = []
     for i, doc in enumerate(documents):
-        _, old = previous.get(doc.content_hash, (None, None))
-        if old is not None:
-            vectors[i] = old
-        else:
+        row = previous.document_rows.get(doc.text[:DOCUMENT_VECTOR_CHARS])
+        if row is None:
             todo.append(i)
+        else:
+            vectors[i] = previous.document_vectors[row]
     if todo:
         order = sorted(todo, key=lambda i: min(len(documents[i].text), DOCUMENT_VECTOR_CHARS))
         vectors[order] = embedder.encode([documents[i].text[:DOCUMENT_VECTOR_CHARS] for i in order])
     return vectors
 
 
-def _previous_vectors(
-    index_dir: Path, embedder: Embedder, settings: ChunkSettings
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """content hash -> that document's (sentence vectors, document vector) in the live build."""
+@dataclass
+class PreviousVectors:
+    """The live build's vectors, found by the text they encode."""
+
+    sentence_rows: dict[str, int] = field(default_factory=dict)
+    sentence_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    document_rows: dict[str, int] = field(default_factory=dict)
+    document_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+
+def _previous_vectors(index_dir: Path, embedder: Embedder) -> PreviousVectors:
+    """The live build's vectors by the text they encode, when it was made with the same model."""
     manifest = store.read_index_manifest(index_dir)
-    if not manifest or manifest.get("model") != embedder.name or manifest.get("chunking") != settings.to_json():
-        return {}
-    try:
-        old = store.load_index(index_dir)
-    except QAError:
-        return {}  # a damaged previous build is simply not reused
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    bounds = np.searchsorted(old.sentences[:, 0], np.arange(len(old.documents) + 1))
-    for doc_index, doc in enumerate(old.documents):
-        rows = np.arange(bounds[doc_index], bounds[doc_index + 1])
-        out[doc.content_hash] = (dense.vectors_of(old.vectors, rows), old.document_vectors[doc_index])
-    return out
+    if (
+        not manifest or manifest.get("model") != embedder.name or manifest.get("dimension") != embedder.dimension
+        or manifest.get("model_fingerprint") != model_fingerprint(embedder.name)
+    ):
+        return PreviousVectors()
+    old = store.reusable_vectors(index_dir)
+    if old is None:
+        return PreviousVectors()
+    rows = {old.texts[d][s:e]: i for i, (d, s, e, _) in enumerate(old.sentences.tolist())}
+    return PreviousVectors(
+        sentence_rows=rows,
+        sentence_vectors=old.vectors,
+        document_rows={text[:DOCUMENT_VECTOR_CHARS]: i for i, text in enumerate(old.texts)},
+        document_vectors=old.document_vectors,
+    )

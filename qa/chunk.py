@@ -20,7 +20,7 @@ class ChunkSettings:
     max_words: int = 80  # a chunk closes before it would pass this many words
     # Bump when loading, cleaning or segmentation changes what a sentence is,
     # so that stored vectors are not reused for different sentences.
-    pipeline_version: int = 2
+    pipeline_version: int = 3
 
     def to_json(self) -> dict:
         return {
@@ -31,6 +31,8 @@ class ChunkSettings:
         }
 
 
+# Blocks whose sentences may be quoted: prose, and a report's footnotes (their own blocks).
+QUOTABLE_KINDS = ("body", "footnote")
 _ENDS_SENTENCE = re.compile(r"""[.!?…]["'”’)\]]*$""")
 FRAGMENT_MAX_WORDS = 15
 
@@ -47,7 +49,7 @@ def sentences_of(doc: Document, doc_index: int) -> list[Sentence]:
     """The document's quotable sentences. A document made only of fragments
     (a short note, a one-line entry in a benchmark corpus) keeps them all,
     so that every document can still be found."""
-    body = [(bi, s, e) for bi, b in enumerate(doc.blocks) if b.kind == "body"
+    body = [(bi, s, e) for bi, b in enumerate(doc.blocks) if b.kind in QUOTABLE_KINDS
             for s, e in split_sentences(doc.text, b.start, b.end)]
     quotable = [(bi, s, e) for bi, s, e in body if not is_fragment(doc.text[s:e])]
     return [Sentence(doc_index, s, e, bi) for bi, s, e in (quotable or body)]
@@ -71,8 +73,10 @@ def chunk_sentences(doc: Document, sentences: list[Sentence], first_id: int, set
         n = len(doc.text[sent.start : sent.end].split())
         if prev_block is not None and sent.block_index != prev_block:
             between = doc.blocks[prev_block + 1 : sent.block_index]
-            starts_numbered = doc.blocks[sent.block_index].number is not None
-            if starts_numbered or any(b.kind != "body" for b in between):
+            block = doc.blocks[sent.block_index]
+            starts_numbered = block.number is not None
+            other_kind = block.kind != doc.blocks[prev_block].kind  # prose and footnotes never share a chunk
+            if starts_numbered or other_kind or any(b.kind != "body" for b in between):
                 close()
         if current and words + n > settings.max_words:
             close()

@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build or update the index from document folders")
     b.add_argument("--docs", action="append", type=Path, help=f"documents folder (repeatable; default {DEFAULT_DOCS}/)")
     _index_arg(b)
-    b.add_argument("--model", default=None, help="embedding model name or folder (default all-MiniLM-L6-v2)")
+    b.add_argument("--model", default=None, help="embedding model name or folder (default: the adapted model "
+                   "if `make models` has trained it, else all-MiniLM-L6-v2)")
     b.add_argument("--manifest", type=Path, help="CSV of document metadata (Ofsted manifest format)")
     b.add_argument("--vector-index", choices=["auto", "flat", "hnsw", "ivf"], default="auto",
                    help="FAISS index kind (default auto: exact up to 500,000 sentences, HNSW beyond)")
@@ -79,9 +80,28 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--report", type=Path, help="write a Markdown report (and a PNG chart with --compare)")
     e.add_argument("--model", default=None, help="embedding model when building a BEIR index")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--check", action="store_true",
+                   help="only check the question file: every expected quote is in its document exactly once")
     e.add_argument("--calibrate", action="store_true",
                    help="also print the abstention threshold that best separates answerable from unanswerable")
     e.set_defaults(handler=_eval)
+
+    t = sub.add_parser("adapt", help="fine-tune all-MiniLM-L6-v2 on the project's own questions (CPU, ~15 min)")
+    t.add_argument("--docs", action="append", type=Path, help="folder of the reports the questions name "
+                   "(repeatable; default ../shared/corpus/ofsted)")
+    t.add_argument("--questions", action="append", type=Path,
+                   help="training question file (repeatable; default eval/ofsted/train.jsonl)")
+    t.add_argument("--manifest", type=Path, help="CSV of document metadata (Ofsted manifest format)")
+    t.add_argument("--out", type=Path, default=None, help="model folder (default models/all-MiniLM-L6-v2-ofsted)")
+    t.add_argument("--epochs", type=int, default=None, help="passes over the examples (default 2)")
+    t.set_defaults(handler=_adapt)
+
+    r = sub.add_parser("train-ranker", help="fit the learned ranker on training questions over a full index")
+    r.add_argument("--index", type=Path, required=True, help="index of the collection the questions were written on")
+    r.add_argument("--questions", action="append", type=Path,
+                   help="training question file (repeatable; default eval/ofsted/train.jsonl)")
+    r.add_argument("--out", type=Path, default=None, help="weights file (default qa/ranker_weights.json)")
+    r.set_defaults(handler=_train_ranker)
 
     from . import bench
 
@@ -131,10 +151,10 @@ def _filters(args: argparse.Namespace):
 
 def _build(args: argparse.Namespace) -> int:
     from .build import build_index
-    from .embed import DEFAULT_MODEL, SentenceTransformerEmbedder
+    from .embed import SentenceTransformerEmbedder, default_model
 
     docs = args.docs or [Path(DEFAULT_DOCS)]
-    embedder = SentenceTransformerEmbedder(args.model or DEFAULT_MODEL)
+    embedder = SentenceTransformerEmbedder(args.model or default_model())
     progress = _progress_printer() if sys.stderr.isatty() and not args.json else None
     report = build_index(
         docs, args.index, embedder=embedder, manifest=args.manifest, progress=progress, vector_index=args.vector_index
@@ -269,6 +289,71 @@ def _emit_error(args: argparse.Namespace, qid: str, question: str, error: QAErro
         print(json.dumps({"id": qid, "error": str(error)}, ensure_ascii=False))
 
 
+TRAINING_QUESTIONS = Path("eval/ofsted/train.jsonl")
+SHARED_REPORTS = Path("../shared/corpus/ofsted")
+
+
+def _adapt(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .adapt import AdaptSettings, adapt
+    from .embed import ADAPTED_MODEL, MODELS_DIR
+
+    settings = AdaptSettings() if args.epochs is None else replace(AdaptSettings(), epochs=args.epochs)
+    out = args.out or MODELS_DIR / ADAPTED_MODEL
+    card = adapt(args.docs or [SHARED_REPORTS], args.questions or [TRAINING_QUESTIONS], out,
+                 manifest=args.manifest, settings=settings, log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps({"model": str(out), **card}, indent=1))
+    return 0
+
+
+def _train_ranker(args: argparse.Namespace) -> int:
+    from . import ranker
+    from .evaluate import _document_lookup
+    from .questions import locate_quote, read_queries
+
+    retriever = _load_retriever(args.index)
+    lookup = _document_lookup(retriever.index)
+    items = [item for path in args.questions or [TRAINING_QUESTIONS] for item in read_queries(path)]
+    spans = {}
+    for item in items:
+        found = []
+        for e in item.expected if item.answerable else ():
+            d = lookup.get(e.doc)
+            where = locate_quote(retriever.index.documents[d].text, e.quote) if d is not None and e.quote else None
+            if where is not None:
+                found.append((d, *where))
+        if found:
+            spans[item.id] = found
+    if not spans:
+        raise QAError("None of the questions' quotes is in this index: train on the index of their collection.")
+    groups = ranker.examples(retriever, items, spans=spans)
+    fitted = ranker.fit(groups)
+    model = retriever.index.manifest["model"]
+    about = {"questions": [str(p) for p in args.questions or [TRAINING_QUESTIONS]], "examples": len(groups),
+             "model_fingerprint": retriever.index.manifest.get("model_fingerprint")}
+    ranker.save_ranker(fitted, model, about=about, path=args.out or ranker.WEIGHTS_FILE)
+    print(json.dumps({"model": model, "questions": len(groups), "weights": dict(
+        zip(ranker.FEATURES, (round(float(w), 4) for w in fitted.weights), strict=True))}, indent=1))
+    return 0
+
+
+def _check_questions(args: argparse.Namespace) -> int:
+    from .evaluate import check_judgments
+    from .questions import read_queries
+    from .store import load_index
+
+    if not args.questions:
+        raise QAError("--check needs --questions FILE.")
+    items = read_queries(args.questions)
+    problems = check_judgments(load_index(args.index or Path(DEFAULT_INDEX)), items)
+    for p in problems:
+        print(p)
+    spans = sum(len(it.expected) for it in items)
+    print(f"{len(items)} questions, {spans} judgments checked: {len(problems)} problem(s).")
+    return 1 if problems else 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     from . import eval_report
     from .evaluate import ABSTENTION_GATES, COMPARE_CONFIGS, PRODUCT, calibrate, evaluate
@@ -284,12 +369,16 @@ def _eval(args: argparse.Namespace) -> int:
         raise QAError(str(e)) from None
     if args.beir and args.level == "passage":
         raise QAError("BEIR judgments name documents: evaluate them with --level document (the default).")
+    if args.check:
+        return _check_questions(args)
     progress = _progress_printer() if sys.stderr.isatty() else None
     suite, retriever = open_suite(
         args.questions, beir=args.beir, index=args.index, split=args.split, level=args.level, model=args.model,
         progress=progress,
     )
     configs = COMPARE_CONFIGS if args.compare else {PRODUCT: COMPARE_CONFIGS[PRODUCT]}
+    if suite.level == "document":  # the learned ranker orders passages only: "fusion only" would repeat the hybrid
+        configs = {name: s for name, s in configs.items() if s.learned or name == PRODUCT}
     try:
         evaluation = evaluate(
             retriever, suite, configs=configs, metrics=metrics, depth=args.k,

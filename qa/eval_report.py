@@ -48,6 +48,11 @@ def format_table(evaluation: Evaluation) -> str:
     if evaluation.comparison:
         c = evaluation.comparison
         lines.append(f"superscripts: significantly better than that row (paired {c.stat_test} test, p < {c.max_p})")
+    kinds = evaluation.by_kind()
+    if len(kinds) > 1:
+        lines.append(f"{evaluation.product.name} by kind of question:")
+        for kind, (n, means) in kinds.items():
+            lines.append(f"{'  ' + kind + f' ({n})':<{width}}" + "".join(f"{means[m]:>11.3f}   " for m in metrics))
     if evaluation.abstention:
         lines.append(evaluation.abstention.format())
     return "\n".join(lines)
@@ -63,6 +68,7 @@ def to_json(evaluation: Evaluation) -> dict:
         "retrievers": {s.name: s.means for s in evaluation.scores},
         "per_query": {s.name: s.per_query for s in evaluation.scores},
         "abstention": evaluation.abstention.to_json() if evaluation.abstention else None,
+        "by_kind": {kind: {"questions": n, **means} for kind, (n, means) in evaluation.by_kind().items()},
     }
     if evaluation.comparison:
         c = evaluation.comparison

@@ -14,6 +14,7 @@ Two levels:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -21,15 +22,17 @@ import numpy as np
 from . import dense
 from .errors import InvalidQuestion, InvalidQuestionFile
 from .metrics import DEFAULT_METRICS, Comparison, Qrels, Run, Scores, compare_runs, score_runs
-from .questions import QuestionItem, locate_quote
+from .questions import QuestionItem, locate_quote, quote_occurrences
 from .retrieve import DEFAULT_SETTINGS, RetrievalSettings, Retriever
 from .store import LoadedIndex
 
 PRODUCT = "hybrid"
-# `--compare`: the product's retriever, its two parts alone, and plain
-# reciprocal rank fusion of the same parts (what a hybrid has to beat).
+# `--compare`: the product's retriever, the same without its learned ranker
+# (the hand-set fusion alone), its two parts alone, and plain reciprocal rank
+# fusion of the same parts (what a hybrid has to beat).
 COMPARE_CONFIGS = {
     PRODUCT: DEFAULT_SETTINGS,
+    "fusion only": replace(DEFAULT_SETTINGS, learned=False),
     "dense": replace(DEFAULT_SETTINGS, mode="dense"),
     "lexical": replace(DEFAULT_SETTINGS, mode="lexical"),
     "rrf": replace(DEFAULT_SETTINGS, fusion="rrf"),
@@ -82,6 +85,28 @@ def suite_from_questions(
         suite.questions[item.id] = item.question
         suite.qrels[item.id] = judged
     return suite
+
+
+def check_judgments(index: LoadedIndex, items: list[QuestionItem]) -> list[str]:
+    """What is wrong with a question file's judgments against the index: a
+    document it does not hold, a quote that is not in its document exactly
+    once (an evidence span must be unambiguous), a span outside the text."""
+    doc_index = _document_lookup(index)
+    problems = []
+    for item in items:
+        for ev in item.expected:
+            d = doc_index.get(ev.doc)
+            if d is None:
+                problems.append(f"{item.id}: document {ev.doc!r} is not in the index")
+                continue
+            text = index.documents[d].text
+            if ev.quote is not None:
+                found = len(quote_occurrences(text, ev.quote))
+                if found != 1:
+                    problems.append(f"{item.id}: quote found {found} times in {ev.doc}: {ev.quote[:70]!r}")
+            elif ev.start is not None and ev.end > len(text):
+                problems.append(f"{item.id}: span {ev.start}-{ev.end} is past the end of {ev.doc}")
+    return problems
 
 
 def _document_lookup(index: LoadedIndex) -> dict[str, int]:
@@ -178,6 +203,8 @@ class AbstentionResult:
     n_answerable: int
     n_unanswerable: int
     wrong: list[tuple[str, str, bool]] = field(default_factory=list)  # (id, question, answered)
+    # How the unanswerable ones were told: verdict -> count ("related", "none", "answered").
+    unanswerable_verdicts: dict[str, int] = field(default_factory=dict)
 
     @property
     def abstained_when_answerable(self) -> float:
@@ -193,13 +220,15 @@ class AbstentionResult:
             "answerable": self.n_answerable,
             "unanswerable": self.n_unanswerable,
             "wrong": [{"id": i, "question": q, "answered": a} for i, q, a in self.wrong],
+            "unanswerable_verdicts": self.unanswerable_verdicts,
         }
 
     def format(self) -> str:
+        told = ", ".join(f"{n} {v}" for v, n in sorted(self.unanswerable_verdicts.items()))
         return (
             f"abstention at min evidence {self.threshold:.2f}: abstained on {self.abstained_when_unanswerable:.1%} of "
-            f"{self.n_unanswerable} unanswerable (right), on {self.abstained_when_answerable:.1%} of "
-            f"{self.n_answerable} answerable (wrong)"
+            f"{self.n_unanswerable} unanswerable (right{f'; verdicts: {told}' if told else ''}), on "
+            f"{self.abstained_when_answerable:.1%} of {self.n_answerable} answerable (wrong)"
         )
 
 
@@ -208,13 +237,16 @@ def abstention(retriever: Retriever, items: list[QuestionItem], *, threshold: fl
     from .answer import AnswerSettings, ask
 
     settings = AnswerSettings() if threshold is None else AnswerSettings(min_evidence=threshold)
-    answered = {}
+    answered, verdicts = {}, {}
     for it in items:
         try:
-            answered[it.id] = ask(retriever, it.question, settings=settings).answered
+            answer = ask(retriever, it.question, settings=settings)
+            answered[it.id], verdicts[it.id] = answer.answered, answer.verdict
         except InvalidQuestion:  # refused as a question: not answered
-            answered[it.id] = False
-    return _abstention_result(items, answered, settings.min_evidence)
+            answered[it.id], verdicts[it.id] = False, "none"
+    result = _abstention_result(items, answered, settings.min_evidence)
+    result.unanswerable_verdicts = dict(Counter(verdicts[it.id] for it in items if not it.answerable))
+    return result
 
 
 def _abstention_result(items: list[QuestionItem], answered: dict[str, bool], threshold: float) -> AbstentionResult:
@@ -270,6 +302,19 @@ class Evaluation:
     @property
     def product(self) -> Scores:
         return self.scores[0]
+
+    def by_kind(self) -> dict[str, tuple[int, dict[str, float]]]:
+        """The product's mean metrics over the questions of each kind (the
+        question file's `kind`: everyday, time, quantity ...), with how many."""
+        kinds: dict[str, list[str]] = {}
+        for it in self.suite.items:
+            if it.kind and it.id in self.suite.questions:
+                kinds.setdefault(it.kind, []).append(it.id)
+        per_query = self.product.per_query
+        return {
+            kind: (len(ids), {m: sum(per_query[m].get(q, 0.0) for q in ids) / len(ids) for m in self.metrics})
+            for kind, ids in sorted(kinds.items())
+        }
 
     def gate_values(self) -> dict[str, float]:
         """What --min can check: the product's metrics, and abstention rates."""

@@ -87,3 +87,16 @@ def latest_per_authority(documents: list[Document]) -> np.ndarray:
     mask = np.zeros(len(documents), dtype=bool)
     mask[[i for _, i in best.values()]] = True
     return mask
+
+
+def recency_of(documents: list[Document]) -> np.ndarray:
+    """Per document: 1 for its authority's most recent, 1/2 for the one before, 1/3 ...; 0 without an authority."""
+    by_authority: dict[str, list[tuple[str, int]]] = {}
+    for i, d in enumerate(documents):
+        if d.places:
+            by_authority.setdefault(d.places[0], []).append((d.meta.get("inspection_end") or d.date or "", i))
+    out = np.zeros(len(documents))
+    for docs in by_authority.values():
+        for rank, (_, i) in enumerate(sorted(docs, reverse=True)):
+            out[i] = 1.0 / (1 + rank)
+    return out

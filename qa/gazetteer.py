@@ -1,8 +1,12 @@
 """Recognising English local authorities in text.
 
 The gazetteer (qa/local_authorities.csv, a copy of the shared corpus file)
-lists every authority with its other names and region. Names are matched as
-whole words, longest first, so "North Lincolnshire" is not also "Lincolnshire".
+lists every authority with its other names and region; qa/everyday_place_names.csv
+adds the names people use for them and the file does not (the Royal Mail's
+county abbreviations, "Hants", "Notts"; a town standing for its authority,
+"Stoke", "Southend"; initials councils use, "RBKC"). Names are matched as
+whole words, longest first, so "North Lincolnshire" is not also "Lincolnshire",
+with or without full stops ("St Helens", "St. Helens").
 """
 
 from __future__ import annotations
@@ -14,10 +18,14 @@ from functools import lru_cache
 from pathlib import Path
 
 DEFAULT_GAZETTEER = Path(__file__).with_name("local_authorities.csv")
+EVERYDAY_NAMES = Path(__file__).with_name("everyday_place_names.csv")
 
 # Authority names that are also everyday English words: matched only when
 # written with a capital letter, so "reading levels" is not Reading.
-_COMMON_WORDS = {"reading", "bury", "slough", "derby", "sutton", "halton", "poole"}
+_COMMON_WORDS = {
+    "reading", "bury", "slough", "derby", "sutton", "halton", "poole", "bath", "barking", "stoke", "richmond",
+    "windsor", "brum", "salop", "mk", "bucks", "herts", "staffs", "notts",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +33,7 @@ class Authority:
     name: str  # canonical (ONS) name
     region: str
     aliases: tuple[str, ...]
+    initialisms: tuple[str, ...] = ()  # "KCC", "LBBD": matched in capitals only
 
 
 class Gazetteer:
@@ -39,6 +48,11 @@ class Gazetteer:
         aliases = sorted(alias_to_name, key=len, reverse=True)
         pattern = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in aliases)
         self._regex = re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
+        self._initialism_to_name = {i: a.name for a in authorities for i in a.initialisms}
+        self._initialisms = re.compile(
+            r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, self._initialism_to_name), key=len, reverse=True))
+            + r")(?![\w-])"
+        ) if self._initialism_to_name else None
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """Every authority named in `text`, as (canonical name, start, end)."""
@@ -52,6 +66,12 @@ class Gazetteer:
             if name is None or (key in _COMMON_WORDS and not surface[:1].isupper()):
                 continue
             found.append((name, m.start(), m.end()))
+        if self._initialisms is not None:
+            taken = [(s, e) for _, s, e in found]
+            for m in self._initialisms.finditer(text):
+                if not any(s < m.end() and m.start() < e for s, e in taken):
+                    found.append((self._initialism_to_name[m.group(0)], m.start(), m.end()))
+            found.sort(key=lambda f: f[1])
         return found
 
     def names_in(self, text: str) -> list[str]:
@@ -63,8 +83,8 @@ class Gazetteer:
 
     def resolve(self, name: str) -> str | None:
         """The canonical name for a name or alias, or None."""
-        key = re.sub(r"[\s_]+", " ", name.strip().lower()).replace(" & ", " and ")
-        return self._alias_to_name.get(key)
+        key = re.sub(r"[\s_]+", " ", name.strip().lower())
+        return self._alias_to_name.get(key) or self._alias_to_name.get(key.replace(" & ", " and "))
 
     def region(self, name: str) -> str | None:
         a = self.authorities.get(name)
@@ -87,8 +107,58 @@ def _aliases(row: dict[str, str]) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if n))
 
 
+def _without_stops(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Each name also as written without full stops ("St Helens" for "St. Helens")."""
+    return tuple(sorted(set(names) | {n.replace(".", "") for n in names}))
+
+
+def _everyday_names(path: Path) -> dict[str, list[str]]:
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8", newline="") as f:
+        out: dict[str, list[str]] = {}
+        for row in csv.DictReader(f):
+            out.setdefault(row["authority"], []).append(row["everyday_name"])
+        return out
+
+
+_NOT_INITIALLED = {"of", "and", "upon", "on", "with", "the", "&", "city", "county"}
+# How councils of each kind initial themselves: Kent County Council "KCC", the London
+# Borough of Barking and Dagenham "LBBD", East Riding of Yorkshire Council "ERYC".
+_INITIALISM_FORMS = {
+    "County": ("{}CC",),
+    "London Borough": ("LB{}", "RB{}"),
+    "Metropolitan District": ("{}MBC", "{}C"),
+    "Unitary Authority": ("{}C", "{}BC"),
+}
+
+
+def _initialisms(rows: list[dict[str, str]]) -> dict[str, tuple[str, ...]]:
+    """Initialisms of each authority's council that no other authority shares
+    (at least three letters; "NCC" is Norfolk, Nottinghamshire and others, so none of them)."""
+    made: dict[str, set[str]] = {}
+    for r in rows:
+        name = r["local_authority_ons_name"]
+        words = re.findall(r"[A-Za-z]+", name.replace("-", " "))
+        letters = "".join(w[0].upper() for w in words if w.lower() not in _NOT_INITIALLED)
+        for form in _INITIALISM_FORMS.get(r.get("ons_la_type", ""), ()):
+            made.setdefault(form.format(letters), set()).add(name)
+    out: dict[str, list[str]] = {}
+    for initialism, names in made.items():
+        if len(names) == 1 and len(initialism) >= 3:
+            out.setdefault(next(iter(names)), []).append(initialism)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
 @lru_cache(maxsize=4)
-def load_gazetteer(path: str | Path = DEFAULT_GAZETTEER) -> Gazetteer:
+def load_gazetteer(path: str | Path = DEFAULT_GAZETTEER, everyday: str | Path = EVERYDAY_NAMES) -> Gazetteer:
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    return Gazetteer([Authority(r["local_authority_ons_name"], r["region_name"], _aliases(r)) for r in rows])
+    extra = _everyday_names(Path(everyday))
+    initialisms = _initialisms(rows)
+    return Gazetteer([
+        Authority(r["local_authority_ons_name"], r["region_name"],
+                  _without_stops(_aliases(r) + tuple(extra.get(r["local_authority_ons_name"], ()))),
+                  initialisms.get(r["local_authority_ons_name"], ()))
+        for r in rows
+    ])

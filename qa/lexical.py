@@ -53,6 +53,11 @@ class LexicalIndex:
     def load(cls, folder: Path, *, mmap: bool = False) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False))
 
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Stemmed term -> its column in the index."""
+        return self._vocab
+
     def known_terms(self, query: str) -> list[str]:
         return [t for t in tokenize(query) if t in self._vocab]
 

@@ -136,6 +136,7 @@ def load_document(
             doc_id=doc_id_for(rel), source=rel, title=parsed.title, text=parsed.text,
             content_hash=content_hash(data), kind=parsed.kind, date=date, publisher=parsed.publisher,
             places=tuple(places), link=link, blocks=parsed.blocks, page_starts=parsed.page_starts, meta=meta,
+            layout=parsed.layout, markers=parsed.markers,
         ),
         warnings,
     )

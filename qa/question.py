@@ -27,7 +27,19 @@ FRAMING_WORDS = re.compile(
 )
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A year, but not one of a range of data ("in 2013-14", "2016/17").
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b(?!\s?[-–/]\s?\d)(?<!\d[-–/]\d\d)")
+# Words around a place's name that belong to it: "in", "the London Borough of", "Council's".
+_BEFORE_PLACE = re.compile(
+    r"(?:\b(?:in|for|at|of|from|across|within)\s+)?(?:\bthe\s+)?(?:\b(?:london|royal|metropolitan)\s+borough\s+of"
+    r"|\bborough\s+of|\bcity\s+of|\bcounty\s+of|\bLB|\bRB)?\s*$", re.I)
+_AFTER_PLACE = re.compile(
+    r"(?:['’]s\b)?(?:\s+(?:metropolitan\s+borough|borough|county|city|district|unitary))?(?:\s+council\b)?(?:['’]s\b)?",
+    re.I)
+# How a question points at an inspection by its time, when the metadata answers it.
+_TIME_PHRASE = re.compile(
+    r"\b(?:(?:in|at|from|during|of|for|by)\s+)?(?:the\s+|their\s+|its\s+)?(?:latest|most\s+recent|newest|current|last"
+    r"|recent|previous)\b(?:\s+(?:ofsted|full|ilacs))?(?:\s+(?:inspections?|reports?|visits?|judgements?))?", re.I)
 _LATEST = re.compile(r"\b(?:latest|most recent|newest|current|last inspection|recent inspection)\b", re.I)
 
 
@@ -92,14 +104,18 @@ def parse_question(
     for name, s, e in sorted(found, key=lambda f: -f[1]):
         if known_places is not None and name not in known_places:
             continue
-        # "in Rotherham", "Rotherham's": the preposition or possessive goes with the place
-        before = re.search(r"\b(?:in|for|at|of|from|across|within)\s+$", topic[:s], re.I)
-        after = re.match(r"['’]s\b", topic[e:])
-        topic = topic[: before.start() if before else s] + topic[e + (after.end() if after else 0) :]
+        # "in Rotherham", "the London Borough of Bromley", "Luton Borough Council's": the
+        # preposition, the council's style and the possessive go with the place
+        before = _BEFORE_PLACE.search(topic[:s])
+        after = _AFTER_PLACE.match(topic[e:])
+        topic = topic[: before.start() if before else s] + " " + topic[e + (after.end() if after else 0) :]
     years = tuple(sorted({int(y) for y in _YEAR.findall(topic)}))
     metadata_years = "|".join(str(y) for y in years if known_years is None or y in known_years)
     if metadata_years:
         topic = re.sub(rf"\b(?:in|for|from|during)\s+(?=(?:{metadata_years})\b)", "", topic, flags=re.I)
         topic = re.sub(r"\s+", " ", re.sub(rf"\b(?:{metadata_years})\b", " ", topic)).strip() or text
-    topic = re.sub(r"\s+([?.!,])", r"\1", topic)
-    return Query(text, topic, places, years, bool(_LATEST.search(text)))
+    latest = bool(_LATEST.search(text))
+    if latest or metadata_years:  # "in the latest inspection": said by the metadata, not by the words
+        topic = _TIME_PHRASE.sub(" ", topic)
+    topic = re.sub(r"\s+", " ", re.sub(r"\s+([?.!,:;])", r"\1", topic)).strip(" -–,:;")
+    return Query(text, topic or text, places, years, latest)

@@ -54,14 +54,9 @@ class QuestionItem:
     question: str
     expected: tuple[Evidence, ...] = ()
     answerable: bool = True
-
-    @property
-    def expected_doc(self) -> str | None:
-        return self.expected[0].doc if self.expected else None
-
-    @property
-    def expected_quote(self) -> str | None:
-        return self.expected[0].quote if self.expected else None
+    # What sort of question it is ("everyday", "time", "quantity", ...; for an
+    # unanswerable one, why it cannot be answered): results are also given per kind.
+    kind: str = ""
 
 
 def read_queries(path: Path) -> list[QuestionItem]:
@@ -120,7 +115,11 @@ def _item(row: object, where: str, n: int) -> QuestionItem:
     expected = _evidence(row, where)
     if not answerable and expected:
         raise InvalidQuestionFile(f"{where}: a question marked answerable: false cannot list expected evidence.")
-    return QuestionItem(id=str(row.get("id", n)), question=question, expected=expected, answerable=answerable)
+    kind = row.get("kind") if answerable else row.get("why", row.get("kind"))
+    return QuestionItem(
+        id=str(row.get("id", n)), question=question, expected=expected, answerable=answerable,
+        kind=str(kind) if kind else "",
+    )
 
 
 def _evidence(row: dict, where: str) -> tuple[Evidence, ...]:
@@ -149,6 +148,14 @@ def _evidence(row: dict, where: str) -> tuple[Evidence, ...]:
             raise InvalidQuestionFile(f"{where}: an expected quote must be non-empty text.")
         out.append(Evidence(entry["doc"], quote, start, end, relevance))
     return tuple(out)
+
+
+def quote_occurrences(text: str, quote: str) -> list[tuple[int, int]]:
+    """Every span of `quote` in `text`, tolerant of white-space differences."""
+    words = quote.split()
+    if not words:
+        return []
+    return [m.span() for m in re.finditer(r"\s+".join(re.escape(w) for w in words), text)]
 
 
 def locate_quote(text: str, quote: str) -> tuple[int, int] | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass(frozen=True, slots=True)
 class Block:
@@ -38,6 +40,8 @@ class Parsed:
     publisher: str | None = None
     page_starts: tuple[int, ...] = ()
     meta: dict[str, str] = field(default_factory=dict, hash=False)
+    layout: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)  # see Document
+    markers: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,13 @@ class Document:
     blocks: tuple[Block, ...] = ()
     page_starts: tuple[int, ...] = ()  # offset where each page begins (reports only)
     meta: dict[str, str] = field(default_factory=dict, hash=False)
+    # PDFs: where the stored text came from, one row per run of characters copied
+    # from a page: (text offset, length, 0-based page, PDFium character index).
+    # Rows are in text order; a footnote placed after a paragraph that crossed
+    # the page keeps its own page here.
+    layout: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
+    # Footnote markers left out of the text: (offset where the marker stood, marker).
+    markers: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +137,9 @@ class Answer:
     citations: tuple[Passage, ...]
     reason: str = ""  # why the product abstained, when it did
     closest: tuple[Passage, ...] = ()  # shown under "not an answer" when abstaining
+    # "answered" (quotes that answer), "related" (passages about it, not an answer)
+    # or "none" (nothing in the collection); `answered` is true for the first only.
+    verdict: str = "answered"
 
     def to_json(self) -> dict:
         return {
@@ -133,6 +147,7 @@ class Answer:
             "answered": self.answered,
             "answer": self.text,
             "citations": [p.to_json() for p in self.citations],
+            "verdict": self.verdict,
             "reason": self.reason,
             "closest": [p.to_json() for p in self.closest],
         }

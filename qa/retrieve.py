@@ -18,11 +18,13 @@ import numpy as np
 
 from . import dense
 from .embed import Embedder
-from .filters import Filters, document_mask, document_year, latest_per_authority
+from .features import SentenceTable, compute_features
+from .filters import Filters, document_mask, document_year, latest_per_authority, recency_of
 from .gazetteer import Gazetteer, load_gazetteer
 from .lexical import tokenize
 from .question import Query, parse_question
 from .quote import choose_span, make_passage
+from .ranker import load_ranker
 from .records import Passage
 from .store import LoadedIndex
 from .timing import Stopwatch
@@ -50,6 +52,11 @@ class RetrievalSettings:
     # weight of the dense side (see rank_documents).
     document_dense_weight: float = 0.5
     document_pool: int = 2000  # sentences drawn from the vector index per query
+    # The learned ranker (qa/ranker.py) reorders the fusion's best `ranked`:
+    # `ranker` if given, else the index model's committed one when `learned`.
+    ranker: object | None = None
+    learned: bool = True
+    ranked: int = 200  # the fusion's best this many are what the ranker reorders
 
 
 DEFAULT_SETTINGS = RetrievalSettings()
@@ -67,8 +74,10 @@ class Retriever:
         self._places = [set(d.places) for d in index.documents]
         self._years = np.array([document_year(d) or 0 for d in index.documents])
         self._latest = latest_per_authority(index.documents)
-        self._sentence_terms: dict[int, frozenset[str]] = {}
         self.stopwatch = Stopwatch()
+        self.ranker = load_ranker(index.manifest.get("model", ""))
+        self.table = SentenceTable(index)
+        self._recency = recency_of(index.documents)
         self._collection_places: set[str] = set().union(*self._places) if self._places else set()
         # Every year a document is dated by (inspection or publication): a question naming
         # one of them is asking about that time, not for the word.
@@ -147,7 +156,7 @@ class Retriever:
     def _rank_sentences(
         self, query: Query, qvec: np.ndarray, settings: RetrievalSettings, allowed: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Candidate sentence ids, best first, with fused scores and cosines."""
+        """Candidate sentence ids, best first, with their scores and cosines."""
         empty = np.zeros(0, dtype=np.int64)
         if len(self.index.chunks) == 0:
             return empty, np.zeros(0), np.zeros(0)
@@ -159,6 +168,41 @@ class Retriever:
             cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
         if len(candidates) == 0:
             return empty, np.zeros(0), np.zeros(0)
+        fused = self._fused(query, qvec, candidates, cos, lexical_all, settings)
+        order = np.argsort(-fused, kind="stable")
+        candidates, fused, cos = candidates[order], fused[order], cos[order]
+        ranker = settings.ranker or (self.ranker if settings.learned else None)
+        if ranker is not None and settings.mode == "hybrid":
+            # The fusion's best few hundred, reordered by the learned ranker (it was
+            # trained on exactly this cut); the rest keep their order below them.
+            top = min(settings.ranked, len(candidates))
+            with self.stopwatch("rank"):
+                features = self.features(query, qvec, candidates[:top], lexical_all)
+                learned = np.asarray(ranker.score(features), dtype=np.float64)
+            again = np.argsort(-learned, kind="stable")
+            rest = fused[top:] - fused[top:].max() + learned.min() - 1 if top < len(fused) else fused[top:]
+            candidates = np.concatenate([candidates[:top][again], candidates[top:]])
+            cos = np.concatenate([cos[:top][again], cos[top:]])
+            fused = np.concatenate([learned[again], rest])
+        return candidates, fused, cos
+
+    def ranker_examples(
+        self, query: Query, qvec: np.ndarray, settings: RetrievalSettings = DEFAULT_SETTINGS
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """What the learned ranker sees for a question: the fusion's best
+        `settings.ranked` sentence ids and their features (training, qa/ranker.py)."""
+        lexical_all = self.index.lexical.scores(query.keywords)
+        candidates = self._candidates(qvec, lexical_all, settings, None, self._preferred_documents(query))
+        cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
+        fused = self._fused(query, qvec, candidates, cos, lexical_all, settings)
+        candidates = candidates[np.argsort(-fused, kind="stable")[: settings.ranked]]
+        return candidates, self.features(query, qvec, candidates, lexical_all)
+
+    def _fused(
+        self, query: Query, qvec: np.ndarray, candidates: np.ndarray, cos: np.ndarray, lexical_all: np.ndarray,
+        settings: RetrievalSettings,
+    ) -> np.ndarray:
+        """The hand-set fusion: normalised dense and lexical scores mixed, plus boosts."""
         dense_scores = cos
         if settings.context_weight:
             dense_scores = cos + settings.context_weight * self._neighbour_cosines(candidates, qvec)
@@ -176,9 +220,18 @@ class Retriever:
         else:
             w = settings.dense_weight
             fused = w * _minmax(dense_scores) + (1 - w) * _minmax(lexical_scores)
-        fused = fused + self._boosts(query, settings)[self._doc_of_sentence[candidates]]
-        order = np.argsort(-fused, kind="stable")
-        return candidates[order], fused[order], cos[order]
+        return fused + self._boosts(query, settings)[self._doc_of_sentence[candidates]]
+
+    def features(self, query: Query, qvec: np.ndarray, candidates: np.ndarray, lexical_all: np.ndarray) -> np.ndarray:
+        """The ranker's view of each candidate sentence (qa/features.py)."""
+        place = self._about_places(query) if query.places else None
+        year = np.isin(self._years, query.years) if query.years else None
+        return compute_features(
+            self.table, query, qvec, candidates, lexical_scores=lexical_all,
+            document_lexical=self.index.document_lexical.scores(query.keywords),
+            idf=self.index.lexical.idf, place_mask=place, year_mask=year, latest=self._latest,
+            recency=self._recency,
+        )
 
     def rank_documents(
         self, query: Query, qvec: np.ndarray, *, k: int = 100, settings: RetrievalSettings = DEFAULT_SETTINGS,
@@ -303,14 +356,16 @@ class Retriever:
     def _overview_sentences(
         self, query: Query, qvec: np.ndarray, allowed: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For a question about a place and nothing more: the opening sentences
-        of each document about it (where reports and articles sum up), the
-        most recent document first (or those of the years it names)."""
+        """For a question about a place and nothing more ("Summarise the latest
+        Dorset inspection"): the opening sentences of each report about it, where
+        it sums up its findings, the most recent first; only the latest report
+        when it asks for that, only those of the years it names."""
         wanted = set(query.places)
         docs = [
             i for i, places in enumerate(self._places)
             if places & wanted and (allowed is None or allowed[i])
             and (not query.years or self._years[i] in query.years)
+            and (not query.latest or self._latest[i])
         ]
         docs.sort(key=lambda i: self.index.documents[i].date or "", reverse=True)
         ids, scores = [], []
@@ -336,23 +391,24 @@ class Retriever:
 
     def _coverage(self, ids: np.ndarray, query: Query) -> np.ndarray:
         """idf-weighted share of the question's words that each sentence contains."""
-        weights = {t: self.index.lexical.idf(t) for t in set(tokenize(query.keywords))}
-        total = sum(weights.values())
-        if not total:
+        vocabulary = self.index.lexical.vocabulary
+        terms = sorted({t for t in tokenize(query.keywords) if t in vocabulary})
+        weights = np.array([self.index.lexical.idf(t) for t in terms])
+        if not terms or not weights.sum() or len(ids) == 0:
             return np.zeros(len(ids))
-        out = np.zeros(len(ids))
+        facts = self.index.facts
+        if facts is not None:
+            held = facts.terms[ids][:, [vocabulary[t] for t in terms]].toarray() > 0
+            return held @ weights / weights.sum()
+        out = np.zeros(len(ids))  # an index built without sentence facts (older format)
         for j, sid in enumerate(ids):
-            terms = self._terms_of(int(sid))
-            out[j] = sum(w for t, w in weights.items() if t in terms) / total
+            held_terms = self._terms_of(int(sid))
+            out[j] = sum(w for t, w in zip(terms, weights, strict=True) if t in held_terms) / weights.sum()
         return out
 
     def _terms_of(self, sid: int) -> frozenset[str]:
-        terms = self._sentence_terms.get(sid)
-        if terms is None:
-            d, s, e, _ = self.index.sentences[sid]
-            terms = frozenset(tokenize(self.index.documents[d].text[s:e]))
-            self._sentence_terms[sid] = terms
-        return terms
+        d, s, e, _ = self.index.sentences[sid]
+        return frozenset(tokenize(self.index.documents[d].text[s:e]))
 
 
 def _is_date(value: str) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 from .answer import AnswerSettings, ask
 from .build import BuildReport, ProgressFn, build_index
 from .conversation import Conversation
-from .embed import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from .embed import Embedder, SentenceTransformerEmbedder, default_model
 from .errors import QAError, UnsupportedDocument
 from .filters import Filters
 from .records import Answer, Document
@@ -47,11 +47,13 @@ class Service:
     assignment, so a query sees the old collection or the new one."""
 
     def __init__(self, index_dir: Path, docs_dir: Path, *, embedder: Embedder | None = None,
-                 model: str = DEFAULT_MODEL):
+                 model: str | None = None):
         # Absolute: saved uploads are named relative to the documents folder (QA_DOCS=seeds by default).
         self.index_dir, self.docs_dir = Path(index_dir).resolve(), Path(docs_dir).resolve()
         manifest = read_index_manifest(self.index_dir)
-        self.embedder = embedder or SentenceTransformerEmbedder(manifest["model"] if manifest else model)
+        self.embedder = embedder or SentenceTransformerEmbedder(
+            manifest["model"] if manifest else model or default_model()
+        )
         self._build_lock = threading.Lock()
         self._unloadable: Path | None = None  # a published build that failed to load
         self.last_build: BuildReport | None = None
@@ -118,7 +120,7 @@ class Service:
 
 
 def open_retriever(
-    index_dir: Path, docs_dir: Path, *, model: str = DEFAULT_MODEL
+    index_dir: Path, docs_dir: Path, *, model: str | None = None
 ) -> tuple[Retriever, BuildReport | None]:
     """A Retriever over `index_dir`, building it from `docs_dir` when it is
     missing or stale; returns the build report when a build ran."""

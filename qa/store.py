@@ -6,6 +6,7 @@
       builds/<id>/       one complete build:
         manifest.json    format, model, dimension, chunking, documents, file sizes and checksums
         documents.jsonl  every document's stored text and metadata
+        layout.npy       PDFs: where each run of stored text is on its page (document, offset, length, page, char)
         sentences.npy    (doc, start, end, block) per sentence; row = vector id
         repeated.npy     per sentence: stock text repeated across documents (never quoted)
         chunks.npy       (doc, start, end, first sentence, last sentence)
@@ -13,6 +14,8 @@
         document_vectors.npy  one vector per document (its title and opening)
         lexical/         bm25s index of the chunks
         lexical_documents/  bm25s index of whole documents
+        sentence_facts.npy, sentence_terms.npz, heading_rows.npy, heading_terms.npz
+                         what the ranker knows of each sentence before a question (qa/sentence_facts.py)
 
 A build writes builds/<id>.partial, renames it when complete and only then
 points CURRENT at it, so readers see the old build or the new one, never a
@@ -34,19 +37,21 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
 import faiss
 import numpy as np
+from scipy import sparse
 
 from . import dense
 from .errors import BuildLocked, IndexDamaged, IndexMismatch, IndexNotBuilt
 from .lexical import LexicalIndex
 from .records import Block, Chunk, Document, Sentence
+from .sentence_facts import SentenceFacts
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 
 
@@ -62,6 +67,7 @@ class LoadedIndex:
     repeated: np.ndarray  # bool per sentence
     document_vectors: np.ndarray  # float32 (documents, dimension)
     document_lexical: LexicalIndex
+    facts: SentenceFacts | None = None  # what is known of each sentence before any question
 
     def sentence(self, i: int) -> Sentence:
         d, s, e, b = (int(x) for x in self.sentences[i])
@@ -130,10 +136,12 @@ def write_build(
     document_lexical: LexicalIndex,
     manifest: dict,
     vector_kind: str = "auto",
+    facts: SentenceFacts | None = None,
 ) -> None:
     with open(folder / "documents.jsonl", "w", encoding="utf-8") as f:
         for d in documents:
             f.write(json.dumps(_document_to_json(d), ensure_ascii=False) + "\n")
+    np.save(folder / "layout.npy", _layout_rows(documents))
     np.save(
         folder / "sentences.npy",
         np.array([(s.doc_index, s.start, s.end, s.block_index) for s in sentences], dtype=np.int64).reshape(-1, 4),
@@ -145,6 +153,11 @@ def write_build(
         ).reshape(-1, 5),
     )
     np.save(folder / "repeated.npy", np.asarray(repeated, dtype=bool))
+    if facts is not None:
+        np.save(folder / "sentence_facts.npy", facts.facts)
+        sparse.save_npz(folder / "sentence_terms.npz", facts.terms)
+        np.save(folder / "heading_rows.npy", facts.heading_row)
+        sparse.save_npz(folder / "heading_terms.npz", facts.heading_terms)
     vector_index = dense.build_vector_index(vectors, kind=dense.choose_kind(len(vectors), vector_kind))
     dense.save(vector_index, folder / "dense.faiss")
     lexical.save(folder / "lexical")
@@ -274,6 +287,37 @@ def load_index(index_dir: Path) -> LoadedIndex:
     return _load_build(index_dir, current_build(index_dir) or folder)
 
 
+@dataclass
+class ReusableVectors:
+    texts: list[str]  # each document's stored text
+    sentences: np.ndarray  # (doc, start, end, block)
+    vectors: np.ndarray  # per sentence
+    document_vectors: np.ndarray
+
+
+def reusable_vectors(index_dir: Path) -> ReusableVectors | None:
+    """The live build's vectors and the texts they encode, for a new build to
+    reuse; read from a build of an older format too (the vectors of a
+    sentence do not depend on the format), but only when its files check out."""
+    folder = current_build(index_dir)
+    manifest = read_index_manifest(index_dir)
+    if folder is None or not isinstance(manifest, dict):
+        return None
+    try:
+        _verify_files(folder, manifest, "")
+        with open(folder / "documents.jsonl", encoding="utf-8") as f:
+            texts = [json.loads(line)["text"] for line in f]
+        sentences = np.load(folder / "sentences.npy")
+        index = dense.load(folder / "dense.faiss", manifest.get("vector_index"))
+        vectors = dense.vectors_of(index, np.arange(index.ntotal))
+        document_vectors = np.load(folder / "document_vectors.npy")
+    except Exception:  # damaged or unreadable: nothing to reuse
+        return None
+    if len(vectors) != len(sentences) or len(document_vectors) != len(texts):
+        return None
+    return ReusableVectors(texts, sentences, vectors, document_vectors)
+
+
 def _verify_files(folder: Path, manifest: dict, rebuild: str) -> None:
     """Every recorded file is there with its size and content; the manifest unedited."""
     recorded = manifest.get("checksum")
@@ -312,6 +356,7 @@ def _load_build(index_dir: Path, folder: Path) -> LoadedIndex:
     try:
         with open(folder / "documents.jsonl", encoding="utf-8") as f:
             documents = [_document_from_json(json.loads(line)) for line in f]
+        documents = _with_layouts(documents, np.load(folder / "layout.npy"))
         sentences = np.load(folder / "sentences.npy")
         chunks = np.load(folder / "chunks.npy")
         repeated = np.load(folder / "repeated.npy")
@@ -319,6 +364,10 @@ def _load_build(index_dir: Path, folder: Path) -> LoadedIndex:
         lexical = LexicalIndex.load(folder / "lexical")
         document_vectors = np.load(folder / "document_vectors.npy")
         document_lexical = LexicalIndex.load(folder / "lexical_documents")
+        facts = SentenceFacts(
+            np.load(folder / "sentence_facts.npy"), sparse.load_npz(folder / "sentence_terms.npz").tocsr(),
+            np.load(folder / "heading_rows.npy"), sparse.load_npz(folder / "heading_terms.npz").tocsr(),
+        ) if (folder / "sentence_facts.npy").is_file() else None
     except Exception as e:  # any reader error here means damaged files
         raise IndexDamaged(f"The index in {folder} could not be read ({e}); {rebuild}.") from None
     if (
@@ -326,14 +375,19 @@ def _load_build(index_dir: Path, folder: Path) -> LoadedIndex:
         or document_vectors.shape != (len(documents), vectors.d)
     ):
         raise IndexDamaged(f"The index in {folder} is inconsistent (vector count); {rebuild}.")
+    if facts is not None and len(facts.facts) != len(sentences):
+        raise IndexDamaged(f"The index in {folder} is inconsistent (sentence facts); {rebuild}.")
     return LoadedIndex(
-        folder, manifest, documents, sentences, chunks, vectors, lexical, repeated, document_vectors, document_lexical
+        folder, manifest, documents, sentences, chunks, vectors, lexical, repeated, document_vectors, document_lexical,
+        facts,
     )
 
 
 def _document_to_json(d: Document) -> dict:
     out = asdict(d)
     out["blocks"] = [[b.start, b.end, b.kind, b.number] for b in d.blocks]
+    out["markers"] = [list(m) for m in d.markers]
+    del out["layout"]  # in layout.npy
     return out
 
 
@@ -341,4 +395,24 @@ def _document_from_json(row: dict) -> Document:
     row["blocks"] = tuple(Block(*b) for b in row["blocks"])
     row["places"] = tuple(row["places"])
     row["page_starts"] = tuple(row["page_starts"])
+    row["markers"] = tuple((int(o), str(m)) for o, m in row.get("markers", ()))
     return Document(**row)
+
+
+def _layout_rows(documents: list[Document]) -> np.ndarray:
+    """Every document's layout in one table: (document, text offset, length, page, PDF character)."""
+    parts = [
+        np.column_stack([np.full(len(d.layout), i, dtype=np.int32), d.layout])
+        for i, d in enumerate(documents) if d.layout is not None and len(d.layout)
+    ]
+    return np.concatenate(parts).astype(np.int32) if parts else np.zeros((0, 5), dtype=np.int32)
+
+
+def _with_layouts(documents: list[Document], rows: np.ndarray) -> list[Document]:
+    if not len(rows):
+        return documents
+    bounds = np.searchsorted(rows[:, 0], np.arange(len(documents) + 1))
+    return [
+        replace(d, layout=rows[bounds[i] : bounds[i + 1], 1:]) if bounds[i + 1] > bounds[i] else d
+        for i, d in enumerate(documents)
+    ]

@@ -62,10 +62,17 @@ def test_follow_up_answers_about_the_new_place(collection):
     assert any("Understood as" in c and "Sheffield" in c for c in [c.value for c in at.caption])
 
 
-def test_no_answer_says_so_and_offers_closest_passages(collection):
+def test_an_authority_outside_the_collection_is_said_plainly(collection):
     at = ask(new_app(collection), "What did inspectors say about supervision in Leeds?")
     assert any("no documents about Leeds" in i.value for i in at.info)
-    assert any("not an answer" in m.value for m in at.markdown)
+    assert not any("not an answer" in m.value for m in at.markdown)  # nothing about other places in its stead
+
+
+def test_related_passages_are_shown_as_not_an_answer(collection):
+    at = ask(new_app(collection), "How large is the annual budget of Sheffield children's services?")
+    assert any("do not give that figure" in i.value or "answers this question" in i.value
+               or "do not answer" in i.value for i in at.info)
+    assert any("not a direct answer" in m.value or "not an answer" in m.value for m in at.markdown)
 
 
 def test_filters_narrow_the_answer(collection):

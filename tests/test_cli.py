@@ -80,7 +80,7 @@ def test_eval_compares_the_retrievers_on_a_question_file(built):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["level"] == "passage"
-    assert {"dense", "lexical", "hybrid", "rrf", "naive paragraphs"} == out["retrievers"].keys()
+    assert {"dense", "lexical", "hybrid", "fusion only", "rrf", "naive paragraphs"} == out["retrievers"].keys()
     assert out["abstention"]["min_evidence"] > 0
     assert 0 <= out["abstention"]["abstained_when_answerable"] <= 0.2
 

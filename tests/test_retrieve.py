@@ -94,7 +94,8 @@ def test_control_characters_are_tolerated(retriever):
 def test_question_about_an_absent_authority_is_not_answered(retriever):
     answer = ask(retriever, "What did inspectors say about supervision in Kent?")
     assert not answer.answered and "Kent" in answer.text and not answer.citations
-    assert answer.closest  # offered, under "not an answer"
+    # Said plainly, with nothing about other places offered in its stead.
+    assert answer.verdict == "none" and "no documents about Kent" in answer.reason and not answer.closest
 
 
 def test_answer_has_markers_for_each_citation(retriever):

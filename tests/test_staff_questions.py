@@ -1,0 +1,215 @@
+"""Questions as staff type them (issue 13): the three verdicts, the scope
+checks, follow-ups that state their own scope, "the latest", footnotes,
+and every quote checked against an independent reading of the PDF.
+
+Runs on the default collection (seeds/: two articles and ten real reports)
+with the real model."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from qa.answer import ANSWERED, NONE, RELATED, ask
+from qa.chunk import sentences_of
+from qa.cite import page_of
+from qa.conversation import Conversation
+from qa.gazetteer import load_gazetteer
+from qa.load import load_document
+from qa.manifest import find_row, read_manifest
+from qa.ranker import load_ranker
+
+REPORTS = Path(__file__).resolve().parent.parent / "seeds" / "reports"
+PDFS = sorted(REPORTS.rglob("*.pdf"))
+
+
+# ---------------------------------------------------------------- verdicts and scope
+
+
+def test_a_question_the_reports_answer_is_answered(default_retriever):
+    answer = ask(default_retriever, "What did inspectors say about care leavers in Dorset?")
+    assert answer.verdict == ANSWERED and answer.answered
+    assert answer.citations and all("dorset" in c.source.lower() for c in answer.citations)
+    assert answer.to_json()["verdict"] == ANSWERED and answer.to_json()["answered"] is True
+
+
+@pytest.mark.parametrize("question, says", [
+    ("What support do care leavers get in East Tyneside?",
+     ["There is no local authority called East Tyneside", "North Tyneside", "South Tyneside"]),
+    ("What grade did Ofsted give Dorset Council's adult social care services?",
+     ["adult social care", "Care Quality Commission"]),
+    ("What grade will Bedford get in 2031?", ["2031"]),
+    ("How good are children's services in Leeds?", ["no documents about Leeds"]),
+    ("What did inspectors find in Bedford in 2016?", ["2016", "Bedford", "2025"]),
+])
+def test_questions_outside_the_collection_say_why_and_quote_nothing(default_retriever, question, says):
+    answer = ask(default_retriever, question)
+    assert answer.verdict == NONE and not answer.answered and not answer.citations
+    for words in says:
+        assert words in answer.reason, (question, answer.reason)
+
+
+@pytest.mark.parametrize("question", [
+    "How large is the annual budget of Sheffield children's services?",  # the seed articles give no budget
+    "What is the weekly fostering allowance in Dorset?",
+    "What is the name of the director of children's services in Bedford?",
+])
+def test_a_figure_or_name_the_reports_do_not_give_is_never_answered(default_retriever, question):
+    answer = ask(default_retriever, question)
+    assert answer.verdict in (RELATED, NONE) and not answer.answered and not answer.citations, (
+        question, [c.quote for c in answer.citations])
+    if answer.verdict == RELATED:
+        assert answer.closest  # shown as related passages, under their own heading
+
+
+def test_a_count_question_is_answered_only_with_quotes_that_give_an_amount(default_retriever):
+    answer = ask(default_retriever, "How many children in care did Bedford have?")
+    amount = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|half|third"
+                        r"|quarter|majority|minority|most|all|none|few|several|many)\b", re.I)
+    if answer.verdict == ANSWERED:  # a figure, or the reports' own "most", "a few", "half"
+        assert answer.citations and all(amount.search(c.quote) for c in answer.citations), answer.citations
+    else:
+        assert answer.verdict == RELATED
+
+
+def test_summary_of_the_latest_inspection_is_from_the_latest_report_and_not_its_header(default_retriever):
+    answer = ask(default_retriever, "Summarise the latest Dorset inspection")
+    assert answer.citations
+    for c in answer.citations:
+        assert "09 may 2025" in c.source.lower() or "2025" in (c.date or ""), c.source
+        assert not re.search(r"Inspection dates|Lead inspector|Judgement\s+Grade", c.quote), c.quote
+
+
+# ---------------------------------------------------------------- conversation
+
+
+def test_a_question_that_states_its_own_scope_inherits_nothing():
+    chat, gazetteer = Conversation(), load_gazetteer()
+    chat.resolve("What did inspectors say about supervision in Sheffield?", gazetteer)
+    for question in ["Which councils were judged inadequate?", "How do councils across England recruit foster carers?"]:
+        assert "Sheffield" not in chat.resolve(question, gazetteer)
+
+
+def test_an_elliptical_follow_up_inherits_topic_and_place():
+    chat, gazetteer = Conversation(), load_gazetteer()
+    chat.resolve("What did inspectors say about care leavers in Dorset in 2021?", gazetteer)
+    understood = chat.resolve("And in 2025?", gazetteer)
+    assert "care leavers" in understood and "Dorset" in understood and "2025" in understood
+    assert "2021" not in understood
+
+
+# ---------------------------------------------------------------- the learned ranker
+
+
+def test_committed_ranker_weights_match_the_features_the_code_computes():
+    """Weights trained for another list of features would be silently
+    meaningless; load_ranker refuses them, so the committed ones must load."""
+    import json
+
+    from qa.ranker import WEIGHTS_FILE
+
+    table = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    assert "all-MiniLM-L6-v2" in table
+    for model in table:
+        assert load_ranker(model) is not None, model
+
+
+def test_the_ranker_reorders_candidates(default_retriever):
+    """On and off give different orders for a question whose words are not
+    Ofsted's, and the learned order is the product's default."""
+    from dataclasses import replace
+
+    from qa.retrieve import DEFAULT_SETTINGS
+
+    question = "Are Bedford social workers leaving too fast?"
+    learned = [p.quote for p in default_retriever.search(question, k=10)]
+    fusion = [p.quote for p in default_retriever.search(question, k=10, settings=replace(DEFAULT_SETTINGS,
+                                                                                          learned=False))]
+    assert default_retriever.ranker is not None
+    assert learned != fusion
+
+
+# ---------------------------------------------------------------- PDF cleaning
+
+
+def _documents():
+    rows = read_manifest(REPORTS / "manifest.csv")
+    out = []
+    for path in PDFS:
+        rel = path.relative_to(REPORTS).as_posix()
+        doc, _ = load_document(path, REPORTS, manifest_row=find_row(rows, rel))
+        out.append((path, doc))
+    return out
+
+
+@pytest.fixture(scope="module")
+def documents():
+    return _documents()
+
+
+def test_footnotes_are_their_own_blocks_and_never_inside_a_sentence(documents):
+    footnotes = 0
+    for _, doc in documents:
+        for block in doc.blocks:
+            body = doc.text[block.start : block.end]
+            if block.kind == "footnote":
+                footnotes += 1
+                continue
+            # The stock footnote of recent reports, if it leaked into the body text.
+            assert "have been cross-referenced with" not in body, (doc.source, body[:200])
+    assert footnotes > 0  # the recent reports do have footnotes
+
+
+def test_footnote_markers_are_recorded_and_left_out_of_the_text(documents):
+    recorded = 0
+    for _, doc in documents:
+        recorded += len(doc.markers)
+        for offset, marker in doc.markers:
+            # Where the superscript stood, the text goes on without its digits ("protection." not "protection.1").
+            assert marker.isdigit() and not doc.text[offset : offset + 1].isdigit(), (
+                doc.source, doc.text[offset - 30 : offset + 5])
+    assert recorded > 0
+
+
+def _normalise(text: str) -> str:
+    """Words only: case, spacing, punctuation, hyphenation and footnote
+    markers (digits glued to a word's end) aside."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"(?<=[a-z.,;:)’'”])\d{1,2}(?=[\s.,;:]|$)", " ", text)
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def test_every_sentence_is_in_an_independent_reading_of_its_page(documents):
+    """A second extraction (pypdf, another PDF reader) of the page a sentence
+    is cited on holds the sentence's words, so a cleaning bug that drops,
+    adds or changes words fails here, unlike a comparison of a quote with the
+    slice it was cut from. Sentences that cross a page are checked against
+    both pages."""
+    checked, missing = 0, []
+    for path, doc in documents:
+        pages = [_normalise(p.extract_text() or "") for p in PdfReader(str(path)).pages]
+        for s in sentences_of(doc, 0):
+            first, last = page_of(doc, s.start), page_of(doc, s.end - 1)
+            words = _normalise(doc.text[s.start : s.end])
+            if len(words) < 20 or first is None:
+                continue
+            checked += 1
+            reading = "".join(pages[first - 1 : (last or first)])
+            if words not in reading and not _in_two_parts(words, pages[first - 1 : (last or first) + 1]):
+                missing.append((path.name, first, doc.text[s.start : s.end][:120]))
+    assert checked > 2500
+    # Measured: 1 of 2,977 (a footnote marker of a 2017 report printed at body size,
+    # so kept as " 3"); a cleaning bug that changes words misses hundreds.
+    assert len(missing) <= checked // 500, missing[:10]
+
+
+def _in_two_parts(words: str, pages: list[str]) -> bool:
+    """A sentence across a page break: a head at the end of one page and the
+    rest at the start of the next (running headers and page numbers between)."""
+    for cut in range(5, len(words) - 4):
+        if any(words[:cut] in a and words[cut:] in b for a, b in zip(pages, pages[1:], strict=False)):
+            return True
+    return False
