@@ -22,10 +22,10 @@ setup: $(STAMP)
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-# all-MiniLM-L6-v2 adapted to the reports from the project's own training
-# questions (qa/adapt.py), trained once on CPU (about 15 minutes) when the
-# shared reports are beside the checkout; without them builds use the
-# packaged model.
+# Optional: all-MiniLM-L6-v2 adapted to the reports from the project's own
+# training questions (qa/adapt.py), trained on CPU (about 15 minutes) when
+# the shared reports are beside the checkout. Builds use it once it exists;
+# it has no learned-ranker weights yet (README, "Staff questions").
 ADAPTED := models/all-MiniLM-L6-v2-ofsted/adaptation.json
 REPORTS := ../shared/corpus/ofsted
 $(ADAPTED): eval/ofsted/train.jsonl | $(STAMP)
@@ -35,7 +35,7 @@ $(ADAPTED): eval/ofsted/train.jsonl | $(STAMP)
 models: $(ADAPTED)
 
 # Incremental: embeds only new or changed files, does nothing if none changed.
-index: setup models
+index: setup
 	$(BIN)/python -m qa build --docs seeds --index index
 
 run: index

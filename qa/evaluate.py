@@ -35,7 +35,7 @@ COMPARE_CONFIGS = {
     "fusion only": replace(DEFAULT_SETTINGS, learned=False),
     "dense": replace(DEFAULT_SETTINGS, mode="dense"),
     "lexical": replace(DEFAULT_SETTINGS, mode="lexical"),
-    "rrf": replace(DEFAULT_SETTINGS, fusion="rrf"),
+    "rrf": replace(DEFAULT_SETTINGS, fusion="rrf", learned=False),
 }
 NAIVE = "naive paragraphs"
 DEFAULT_DEPTH = 100  # results per query in a run (Recall@100 needs 100)

@@ -40,6 +40,7 @@ FEATURES = (
     "has_number", "has_money", "has_reason", "has_date",
     "quantity_match", "why_match", "when_match",
     "improve_section", "first_page", "numbered", "footnote", "words", "position",
+    "fusion",
 )
 _COL = {name: i for i, name in enumerate(FEATURES)}
 _FACT = {name: i for i, name in enumerate(FACTS)}
@@ -82,9 +83,11 @@ class SentenceTable:
 def compute_features(
     table: SentenceTable, query: Query, qvec: np.ndarray, candidates: np.ndarray, *,
     lexical_scores: np.ndarray, document_lexical: np.ndarray, idf, place_mask: np.ndarray | None,
-    year_mask: np.ndarray | None, latest: np.ndarray, recency: np.ndarray,
+    year_mask: np.ndarray | None, latest: np.ndarray, recency: np.ndarray, fused: np.ndarray | None = None,
 ) -> np.ndarray:
-    """A (len(candidates), len(FEATURES)) matrix, in the order of FEATURES."""
+    """A (len(candidates), len(FEATURES)) matrix, in the order of FEATURES.
+    `fused`: the hand-set fusion's scores of the candidates; min-max scaled
+    over them, it is the ranker's anchor, the same scale in any collection."""
     index = table.index
     facts = index.facts
     c = np.asarray(candidates, dtype=np.int64)
@@ -101,6 +104,8 @@ def compute_features(
     out[:, _COL["cos_rank"]] = _rank_score(cos)
     out[:, _COL["cos_context"]] = np.maximum(cos_prev, cos_next)
     out[:, _COL["cos_gap"]] = cos - cos.max()
+    if fused is not None and n > 1 and np.ptp(fused) > 0:
+        out[:, _COL["fusion"]] = (fused - fused.min()) / np.ptp(fused)
     # words
     chunk_bm25 = lexical_scores[table.chunk[c]]
     out[:, _COL["chunk_bm25"]] = chunk_bm25 / max(1e-6, float(chunk_bm25.max()))

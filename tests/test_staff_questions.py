@@ -117,19 +117,23 @@ def test_committed_ranker_weights_match_the_features_the_code_computes():
         assert load_ranker(model) is not None, model
 
 
-def test_the_ranker_reorders_candidates(default_retriever):
-    """On and off give different orders for a question whose words are not
-    Ofsted's, and the learned order is the product's default."""
+def test_the_ranker_reorders_report_sentences_and_leaves_articles_in_the_fusions_order(
+        default_retriever, seed_retriever):
     from dataclasses import replace
 
     from qa.retrieve import DEFAULT_SETTINGS
 
+    fusion_only = replace(DEFAULT_SETTINGS, learned=False)
+    assert default_retriever.ranker is not None and seed_retriever.ranker is not None
     question = "Are Bedford social workers leaving too fast?"
-    learned = [p.quote for p in default_retriever.search(question, k=10)]
-    fusion = [p.quote for p in default_retriever.search(question, k=10, settings=replace(DEFAULT_SETTINGS,
-                                                                                          learned=False))]
-    assert default_retriever.ranker is not None
-    assert learned != fusion
+    learned = default_retriever.search(question, k=10)
+    fusion = default_retriever.search(question, k=10, settings=fusion_only)
+    assert [p.quote for p in learned] != [p.quote for p in fusion]
+    assert [p.score for p in learned] == sorted((p.score for p in learned), reverse=True)
+    # The seed articles alone: nothing for the ranker to reorder.
+    for question in ["What did inspectors say about Rotherham supervision?", "Why did Sheffield improve?"]:
+        assert [p.quote for p in seed_retriever.search(question, k=10)] == [
+            p.quote for p in seed_retriever.search(question, k=10, settings=fusion_only)]
 
 
 # ---------------------------------------------------------------- PDF cleaning
