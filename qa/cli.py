@@ -357,7 +357,7 @@ def _check_questions(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from . import eval_report
-    from .evaluate import ABSTENTION_GATES, COMPARE_CONFIGS, PRODUCT, calibrate, evaluate
+    from .evaluate import ABSTENTION_GATES, COMPARE_CONFIGS, FUSION_ONLY, PRODUCT, calibrate, evaluate
     from .metrics import parse_gate
     from .testing import open_suite
 
@@ -379,7 +379,7 @@ def _eval(args: argparse.Namespace) -> int:
     )
     configs = COMPARE_CONFIGS if args.compare else {PRODUCT: COMPARE_CONFIGS[PRODUCT]}
     if suite.level == "document":  # the learned ranker orders passages only: "fusion only" would repeat the hybrid
-        configs = {name: s for name, s in configs.items() if s.learned or name == PRODUCT}
+        configs = {name: s for name, s in configs.items() if name != FUSION_ONLY}
     try:
         evaluation = evaluate(
             retriever, suite, configs=configs, metrics=metrics, depth=args.k,

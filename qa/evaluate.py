@@ -27,12 +27,13 @@ from .retrieve import DEFAULT_SETTINGS, RetrievalSettings, Retriever
 from .store import LoadedIndex
 
 PRODUCT = "hybrid"
+FUSION_ONLY = "fusion only"  # the product without its learned ranker (passage level only)
 # `--compare`: the product's retriever, the same without its learned ranker
 # (the hand-set fusion alone), its two parts alone, and plain reciprocal rank
 # fusion of the same parts (what a hybrid has to beat).
 COMPARE_CONFIGS = {
     PRODUCT: DEFAULT_SETTINGS,
-    "fusion only": replace(DEFAULT_SETTINGS, learned=False),
+    FUSION_ONLY: replace(DEFAULT_SETTINGS, learned=False),
     "dense": replace(DEFAULT_SETTINGS, mode="dense"),
     "lexical": replace(DEFAULT_SETTINGS, mode="lexical"),
     "rrf": replace(DEFAULT_SETTINGS, fusion="rrf", learned=False),
