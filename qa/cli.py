@@ -310,24 +310,14 @@ def _adapt(args: argparse.Namespace) -> int:
 
 def _train_ranker(args: argparse.Namespace) -> int:
     from . import ranker
-    from .evaluate import _document_lookup
-    from .questions import locate_quote, read_queries
+    from .evaluate import suite_from_questions
+    from .questions import read_queries
 
     retriever = _load_retriever(args.index)
-    lookup = _document_lookup(retriever.index)
     items = [item for path in args.questions or [TRAINING_QUESTIONS] for item in read_queries(path)]
-    spans = {}
-    for item in items:
-        found = []
-        for e in item.expected if item.answerable else ():
-            d = lookup.get(e.doc)
-            where = locate_quote(retriever.index.documents[d].text, e.quote) if d is not None and e.quote else None
-            if where is not None:
-                found.append((d, *where))
-        if found:
-            spans[item.id] = found
-    if not spans:
-        raise QAError("None of the questions' quotes is in this index: train on the index of their collection.")
+    # The judged spans, checked against the index as evaluation checks them.
+    suite = suite_from_questions(retriever.index, items, name="training questions", level="passage")
+    spans = {qid: [(d, start, end) for d, start, end, _ in found] for qid, found in suite.spans.items()}
     groups = ranker.examples(retriever, items, spans=spans)
     fitted = ranker.fit(groups)
     model = retriever.index.manifest["model"]
