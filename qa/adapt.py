@@ -2,16 +2,15 @@
 
 `python -m qa adapt` (`make models`) trains it into models/ under the name
 ADAPTED_MODEL, which builds then use by default. The training material is
-question files (eval/ofsted/train.jsonl): each
-question in the words a member of staff uses, and the passage of a report
-that answers it, written by reading the reports (never the test part's).
-Each example is (question, the answer's sentence, a hard negative: another
-sentence of the same report that shares the question's words but is not the
-answer, found by BM25 within the report, so no index or model is needed to
-mine them). The loss is the usual multiple-negatives ranking loss (every
-other answer in the batch is a negative too), written out here in plain
-torch so that no training framework is needed; seeded, so that the same
-material gives the same model.
+question files (eval/ofsted/train.jsonl): each question in the words a
+member of staff uses, and the passage of a report that answers it, written
+by reading the reports (never the test part's). Each example is (question,
+the answer's sentence, a hard negative: another sentence of the same report
+that the base model ranks high but that is not the answer; only the reports
+the questions name are encoded to mine them). The loss is the usual
+multiple-negatives ranking loss (every other answer in the batch is a
+negative too), written out here in plain torch so that no training
+framework is needed; seeded, so that the same material gives the same model.
 """
 
 from __future__ import annotations
@@ -49,87 +48,49 @@ class Example:
     negative: str
 
 
-def mine_examples(items: list[QuestionItem], index, embedder, *, settings: AdaptSettings = AdaptSettings(),
-                  topic=lambda q: q) -> list[Example]:
-    """Training examples from judged questions over an index built with the
-    base model (its sentences and their vectors). `topic` gives the text of a
-    question as the product encodes it."""
-    from . import dense
-    from .evaluate import _document_lookup
+def mine_examples(items: list[QuestionItem], documents: dict[str, tuple[str, list[tuple[int, int]]]], embedder, *,
+                  settings: AdaptSettings = AdaptSettings(), topic=lambda q: q, log=print) -> list[Example]:
+    """Training examples from judged questions, as DPR mined them: the
+    positive is the answer's sentence the base model finds closest to the
+    question, the hard negative another sentence of the same report that the
+    base model ranks high (ranks `negatives_from` to `negatives_to`) but that
+    is not the answer. `documents` maps a judgment's document name to its
+    text and its quotable sentences' spans; only the reports the questions
+    name are encoded, with `embedder` (the base model), so no index is needed.
 
+    (Negatives that share the question's words, found by BM25 within the
+    report, were tried first; negatives the base model confuses with the
+    answer are the ones it has to learn to tell apart.)"""
     rng = random.Random(settings.seed)
-    lookup = _document_lookup(index)
-    bounds = np.searchsorted(index.sentences[:, 0], np.arange(len(index.documents) + 1))
     chosen = []
-    for item in items:
-        ev = item.expected[0] if item.answerable and item.expected else None
-        d = lookup.get(ev.doc) if ev is not None and ev.quote is not None else None
-        if d is None:
-            continue
-        where = locate_quote(index.documents[d].text, ev.quote)
-        if where is not None:
-            chosen.append((item, d, where))
-    questions = embedder.encode([topic(item.question) for item, _, _ in chosen])
-    examples = []
-    for (item, d, (qs, qe)), qv in zip(chosen, questions, strict=True):
-        rows = np.arange(bounds[d], bounds[d + 1])
-        spans = index.sentences[rows, 1:3]
-        hit = (spans[:, 0] < qe) & (qs < spans[:, 1])
-        if not hit.any() or hit.all():
-            continue
-        cos = dense.vectors_of(index.vectors, rows) @ qv
-        text = index.documents[d].text
-        inside, outside = rows[hit], rows[~hit]
-        positive = inside[np.argmax(cos[hit])]
-        ranked = outside[np.argsort(-cos[~hit])][settings.negatives_from : settings.negatives_to]
-        negative = rng.choice(list(ranked)) if len(ranked) else rng.choice(list(outside))
-        examples.append(Example(topic(item.question), _cut(text, index.sentences[positive, 1:3]),
-                                _cut(text, index.sentences[negative, 1:3])))
-    return examples
-
-
-def mine_examples_lexical(items: list[QuestionItem], documents: dict[str, tuple[str, list[tuple[int, int]]]], *,
-                          settings: AdaptSettings = AdaptSettings(), topic=lambda q: q) -> list[Example]:
-    """Training examples without any index or model: the positive is the
-    answer's sentence with most of the question's words, the hard negative
-    another sentence of the same report that shares many of them (BM25 over
-    the report's sentences, ranks `negatives_from` to `negatives_to`), as
-    DPR mined its negatives. `documents` maps a judgment's document name to
-    its text and its quotable sentences' spans."""
-    from .lexical import tokenize
-
-    rng = random.Random(settings.seed)
-    examples = []
-    cache: dict[str, tuple[list[set[str]], dict[str, float], float]] = {}
     for item in items:
         ev = item.expected[0] if item.answerable and item.expected else None
         if ev is None or ev.quote is None or ev.doc not in documents:
             continue
-        text, spans = documents[ev.doc]
-        where = locate_quote(text, ev.quote)
-        if where is None:
+        where = locate_quote(documents[ev.doc][0], ev.quote)
+        if where is not None:
+            chosen.append((item, ev.doc, where))
+    names = sorted({name for _, name, _ in chosen})
+    vectors: dict[str, np.ndarray] = {}
+    started = time.perf_counter()
+    for n, name in enumerate(names, 1):
+        text, spans = documents[name]
+        vectors[name] = embedder.encode([text[a:b] for a, b in spans])
+        if n % 20 == 0 or n == len(names):
+            log(f"encoded {n}/{len(names)} reports with the base model ({time.perf_counter() - started:.0f} s)")
+    questions = embedder.encode([topic(item.question) for item, _, _ in chosen])
+    examples = []
+    for (item, name, (qs, qe)), qv in zip(chosen, questions, strict=True):
+        text, spans = documents[name]
+        hit = np.array([a < qe and qs < b for a, b in spans])
+        if not hit.any() or hit.all():
             continue
-        if ev.doc not in cache:
-            bags = [set(tokenize(text[a:b])) for a, b in spans]
-            df: dict[str, int] = {}
-            for bag in bags:
-                for t in bag:
-                    df[t] = df.get(t, 0) + 1
-            n = len(bags)
-            cache[ev.doc] = (bags, {t: float(np.log(1 + (n - f + 0.5) / (f + 0.5))) for t, f in df.items()}, n)
-        bags, idf, _ = cache[ev.doc]
-        question = topic(item.question)
-        terms = set(tokenize(question))
-        score = [sum(idf.get(t, 0.0) for t in terms & bag) for bag in bags]
-        hit = [a < where[1] and where[0] < b for a, b in spans]
-        inside = [i for i, h in enumerate(hit) if h]
-        outside = [i for i, h in enumerate(hit) if not h]
-        if not inside or not outside:
-            continue
-        positive = max(inside, key=lambda i: score[i])
-        ranked = sorted(outside, key=lambda i: -score[i])[settings.negatives_from : settings.negatives_to]
-        negative = rng.choice(ranked) if ranked else rng.choice(outside)
-        examples.append(Example(question, _cut(text, spans[positive]), _cut(text, spans[negative])))
+        cos = vectors[name] @ qv
+        inside, outside = np.flatnonzero(hit), np.flatnonzero(~hit)
+        positive = inside[np.argmax(cos[hit])]
+        ranked = outside[np.argsort(-cos[~hit], kind="stable")][settings.negatives_from : settings.negatives_to]
+        negative = rng.choice(list(ranked)) if len(ranked) else rng.choice(list(outside))
+        examples.append(Example(topic(item.question), _cut(text, spans[positive]), _cut(text, spans[negative])))
     return examples
 
 
@@ -224,8 +185,8 @@ def adapt(docs_dirs: list[Path], questions: list[Path], out: Path, *, manifest: 
         for name in names:
             documents[name] = (doc.text, spans)
     log(f"{len(documents)} reports read for {len(items)} questions ({time.perf_counter() - started:.0f} s)")
-    examples = mine_examples_lexical(items, documents, settings=settings,
-                                     topic=lambda q: parse_question(q, gazetteer).topic)
+    examples = mine_examples(items, documents, base_embedder(base), settings=settings,
+                             topic=lambda q: parse_question(q, gazetteer).topic, log=log)
     log(f"{len(examples)} training examples")
     train(examples, out, base=base, settings=settings, log=log)
     card = {

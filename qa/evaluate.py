@@ -235,9 +235,9 @@ class AbstentionResult:
 
 def abstention(retriever: Retriever, items: list[QuestionItem], *, threshold: float | None = None) -> AbstentionResult:
     """How often `ask` answers answerable questions and refuses the others."""
-    from .answer import AnswerSettings, ask
+    from .answer import AnswerSettings, ask, resolved
 
-    settings = AnswerSettings() if threshold is None else AnswerSettings(min_evidence=threshold)
+    settings = resolved(AnswerSettings(min_evidence=threshold), retriever)
     answered, verdicts = {}, {}
     for it in items:
         try:

@@ -17,6 +17,7 @@ from qa.answer import ANSWERED, NONE, RELATED, ask
 from qa.chunk import sentences_of
 from qa.cite import page_of
 from qa.conversation import Conversation
+from qa.embed import ADAPTED_MODEL
 from qa.gazetteer import load_gazetteer
 from qa.load import load_document
 from qa.manifest import find_row, read_manifest
@@ -63,6 +64,28 @@ def test_a_figure_or_name_the_reports_do_not_give_is_never_answered(default_retr
         question, [c.quote for c in answer.citations])
     if answer.verdict == RELATED:
         assert answer.closest  # shown as related passages, under their own heading
+
+
+@pytest.mark.parametrize("question, quote, answers", [
+    ("What is the annual budget for children's social care in Dorset?",
+     "The council has invested £1.5 million in a new family hub.", False),  # a sum, not the budget
+    ("What is the annual budget for children's social care in Dorset?",
+     "The annual budget for children's social care is £52 million.", True),
+    ("How much is the weekly fostering allowance in Dorset?",
+     "Foster carers are paid an allowance of £250 per week.", True),
+    ("How much is the weekly fostering allowance in Dorset?",
+     "Foster carers are well supported by their supervising social workers.", False),
+    ("How much did Dorset give each care leaver as a setting-up grant?",
+     "Every care leaver receives a grant of £2,000 when they move into their first home.", True),
+])
+def test_a_sum_answers_only_a_question_about_what_it_is_the_price_of(question, quote, answers):
+    from types import SimpleNamespace
+
+    from qa.answer import missing_kind
+    from qa.question import parse_question
+
+    query = parse_question(question, load_gazetteer())
+    assert (missing_kind(query, [SimpleNamespace(quote=quote)]) is None) == answers
 
 
 def test_a_count_question_is_answered_only_with_quotes_that_give_an_amount(default_retriever):
@@ -112,9 +135,28 @@ def test_committed_ranker_weights_match_the_features_the_code_computes():
     from qa.ranker import WEIGHTS_FILE
 
     table = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
-    assert "all-MiniLM-L6-v2" in table
+    assert {"all-MiniLM-L6-v2", ADAPTED_MODEL} <= set(table)
     for model in table:
         assert load_ranker(model) is not None, model
+
+
+def test_each_model_has_its_own_answer_thresholds_and_an_unknown_one_the_packaged_models(tmp_path):
+    """Cosines of the adapted model sit lower than the packaged one's: its
+    calibrated thresholds must be the ones an index built with it uses,
+    found by name or by the folder a model was loaded from."""
+    import json
+
+    from qa.answer import MIN_EVIDENCE, MIN_RELATED, THRESHOLDS_FILE, thresholds_for
+
+    table = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
+    adapted = (table[ADAPTED_MODEL]["min_evidence"], table[ADAPTED_MODEL]["min_related"])
+    assert adapted != (MIN_EVIDENCE, MIN_RELATED)
+    assert thresholds_for(ADAPTED_MODEL) == adapted
+    assert thresholds_for(f"/somewhere/models/{ADAPTED_MODEL}") == adapted
+    assert thresholds_for("some-other-model") == (MIN_EVIDENCE, MIN_RELATED)
+    broken = tmp_path / "thresholds.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert thresholds_for(ADAPTED_MODEL, path=broken) == (MIN_EVIDENCE, MIN_RELATED)
 
 
 def test_the_ranker_reorders_report_sentences_and_leaves_articles_in_the_fusions_order(
