@@ -12,7 +12,7 @@ negatives of the same question, so it learns which features set the answer
 above its neighbours rather than a score scale.
 
 Linear on purpose: on dev it matched or beat LambdaMART (LightGBM, 300-600
-trees) at top one while being 34 numbers anyone can read, committed in
+trees) at top one while being 35 numbers anyone can read, committed in
 qa/ranker_weights.json keyed by the model they were trained with; an index
 built with a model that has no weights there is ranked by the fusion alone.
 """
@@ -31,9 +31,15 @@ from .features import FEATURES
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
 
 
+DEFAULT_SHARE = 0.7
+
+
 @dataclass(frozen=True)
 class LinearRanker:
     weights: np.ndarray  # one per name of FEATURES, in that order
+    # Weight of its rank against the fusion's when the two are mixed
+    # (Retriever._learned_order), chosen on dev per model and stored with the weights.
+    share: float = DEFAULT_SHARE
 
     def score(self, features: np.ndarray) -> np.ndarray:
         return features @ self.weights
@@ -50,7 +56,7 @@ def load_ranker(model: str, *, path: Path = WEIGHTS_FILE) -> LinearRanker | None
     entry = table.get(model) or table.get(Path(model).name)
     if not entry or list(entry.get("features", [])) != list(FEATURES):
         return None
-    return LinearRanker(np.asarray(entry["weights"], dtype=np.float64))
+    return LinearRanker(np.asarray(entry["weights"], dtype=np.float64), float(entry.get("share", DEFAULT_SHARE)))
 
 
 def examples(retriever, items, *, spans, progress=None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -109,7 +115,9 @@ def save_ranker(ranker: LinearRanker, model: str, *, about: dict, path: Path = W
         table = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         table = {}
+    share = table.get(model, {}).get("share")  # chosen on dev, kept when the weights are refitted
     table[model] = {
+        **({"share": share} if share is not None else {}),
         "features": list(FEATURES),
         "weights": [round(float(w), 8) for w in ranker.weights],
         "trained": time.strftime("%Y-%m-%d"),
