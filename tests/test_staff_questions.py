@@ -137,7 +137,10 @@ def test_committed_ranker_weights_match_the_features_the_code_computes():
     table = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     assert {"all-MiniLM-L6-v2", ADAPTED_MODEL} <= set(table)
     for model in table:
-        assert load_ranker(model) is not None, model
+        ranker = load_ranker(model)
+        assert ranker is not None, model
+        assert 0.0 < ranker.share <= 1.0 and ranker.share == table[model].get("share", ranker.share), model
+    assert load_ranker(ADAPTED_MODEL).share != load_ranker("all-MiniLM-L6-v2").share  # chosen per model
 
 
 def test_each_model_has_its_own_answer_thresholds_and_an_unknown_one_the_packaged_models(tmp_path):
