@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .cite import readable_date
@@ -41,6 +42,7 @@ MIN_RELATED = 0.25
 THRESHOLDS_FILE = Path(__file__).with_name("answer_thresholds.json")
 
 
+@lru_cache(maxsize=16)  # read once per model, not on every question
 def thresholds_for(model: str, *, path: Path = THRESHOLDS_FILE) -> tuple[float, float]:
     """(min evidence, min related) for an index built with `model`."""
     try:
