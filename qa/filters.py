@@ -5,6 +5,7 @@ documents; the question's own words (a year, "latest") only prefer them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +59,20 @@ def _grade_matches(grade: str, wanted: tuple[str, ...]) -> bool:
     grade = grade.lower()
     return any(grade == w or (w.startswith("requires improvement") and grade.startswith("requires improvement"))
                for w in wanted)
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def document_years(doc: Document) -> set[int]:
+    """Every year an inspection may be named by: its inspection's (the
+    manifest's dates, else the dates the report prints, "6 November 2017 to
+    30 November 2017") and its publication's. A report published in January
+    2018 is "the 2017 inspection" to those who were inspected, and "the 2018
+    report" to those who read it."""
+    years = {int(v[:4]) for v in (doc.meta.get("inspection_start"), doc.meta.get("inspection_end"), doc.date)
+             if v and v[:4].isdigit()}
+    return years | {int(y) for y in _YEAR.findall(doc.meta.get("inspection_dates", ""))}
 
 
 def document_year(doc: Document) -> int | None:

@@ -26,6 +26,14 @@ _COMMON_WORDS = {
     "reading", "bury", "slough", "derby", "sutton", "halton", "poole", "bath", "barking", "stoke", "richmond",
     "windsor", "brum", "salop", "mk", "bucks", "herts", "staffs", "notts",
 }
+# Questions are typed in lower case as often as not ("stoke LADO", "halton 2020
+# inspection"), so there the names above count in lower case too, except those
+# that are everyday words in questions about children ("reading age", "a bath"):
+# they need a council beside them ("bath council", "reading's") or, but for
+# "reading", a preposition before them ("kids in bath").
+_WORDS_IN_QUESTIONS = {"reading", "bath", "bury", "barking", "slough"}
+_COUNCIL_AFTER = re.compile(r"^(?:['’]s\b|\s+(?:council|borough)\b)", re.I)
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|from)\s+$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +62,9 @@ class Gazetteer:
             + r")(?![\w-])"
         ) if self._initialism_to_name else None
 
-    def find(self, text: str) -> list[tuple[str, int, int]]:
-        """Every authority named in `text`, as (canonical name, start, end)."""
+    def find(self, text: str, *, question: bool = False) -> list[tuple[str, int, int]]:
+        """Every authority named in `text`, as (canonical name, start, end);
+        `question`: the text is a question, where names are often typed in lower case."""
         found = []
         for m in self._regex.finditer(text):
             surface = m.group(0)
@@ -63,7 +72,8 @@ class Gazetteer:
             name = self._alias_to_name.get(key)
             # None: the regex's case folding is wider than lower() ("Eſſex" with a long s
             # matches "essex"); nobody writes a place so, and it must not raise.
-            if name is None or (key in _COMMON_WORDS and not surface[:1].isupper()):
+            if name is None or (key in _COMMON_WORDS and not surface[:1].isupper()
+                                and not (question and _lower_case_name(key, text, m.start(), m.end()))):
                 continue
             found.append((name, m.start(), m.end()))
         if self._initialisms is not None:
@@ -91,6 +101,13 @@ class Gazetteer:
         return a.region if a else None
 
 
+def _lower_case_name(word: str, text: str, start: int, end: int) -> bool:
+    """Whether a name that is also a word, typed in lower case in a question, names the place."""
+    if word not in _WORDS_IN_QUESTIONS:
+        return True
+    return bool(_COUNCIL_AFTER.match(text[end:]) or (word != "reading" and _PLACE_BEFORE.search(text[:start])))
+
+
 def _aliases(row: dict[str, str]) -> tuple[str, ...]:
     names = {row["local_authority_ons_name"], row["ltla23nm"], row["utla23nm"]}
     other = row.get("also_known_as", "").strip().strip("[]")
@@ -104,6 +121,8 @@ def _aliases(row: dict[str, str]) -> tuple[str, ...]:
             names.add(n.removeprefix("County "))
         if " and " in n:
             names.add(n.replace(" and ", " & "))
+        if "-" in n:  # "Stoke on Trent"
+            names.add(n.replace("-", " "))
     return tuple(sorted(n for n in names if n))
 
 

@@ -29,6 +29,13 @@ FRAMING_WORDS = re.compile(
 
 # A year, but not one of a range of data ("in 2013-14", "2016/17").
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b(?!\s?[-–/]\s?\d)(?<!\d[-–/]\d\d)")
+# A year the question counts from or to ("since 2017", "after the 2012
+# inspection", "in the years before 2019", "around 2015"): what it asks about
+# is in a report of another year, so the year neither points at that year's
+# inspection nor, when there was none, makes the question unanswerable.
+_RELATIVE_YEAR = re.compile(
+    r"\b(?:since|after|before|until|till|following|prior\s+to|up\s+to|around|circa|pre|post)[\s-]+"
+    r"(?:(?:the|their|its)\s+)?(?:(?:ofsted|last|previous|earlier|first)\s+)?((?:19|20)\d\d)\b", re.I)
 # Words around a place's name that belong to it: "in", "the London Borough of", "Council's".
 _BEFORE_PLACE = re.compile(
     r"(?:\b(?:in|for|at|of|from|across|within)\s+)?(?:\bthe\s+)?(?:\b(?:london|royal|metropolitan)\s+borough\s+of"
@@ -98,7 +105,7 @@ def parse_question(
         )
     if not re.search(r"\w", text):
         raise InvalidQuestion("The question has no words in it: ask in words, e.g. “How is supervision in Rotherham?”")
-    found = gazetteer.find(text)
+    found = gazetteer.find(text, question=True)
     places = tuple(dict.fromkeys(name for name, _, _ in found))
     topic = text
     for name, s, e in sorted(found, key=lambda f: -f[1]):
@@ -109,7 +116,8 @@ def parse_question(
         before = _BEFORE_PLACE.search(topic[:s])
         after = _AFTER_PLACE.match(topic[e:])
         topic = topic[: before.start() if before else s] + " " + topic[e + (after.end() if after else 0) :]
-    years = tuple(sorted({int(y) for y in _YEAR.findall(topic)}))
+    relative = {int(y) for y in _RELATIVE_YEAR.findall(topic)}
+    years = tuple(sorted({int(y) for y in _YEAR.findall(topic)} - relative))
     metadata_years = "|".join(str(y) for y in years if known_years is None or y in known_years)
     if metadata_years:
         topic = re.sub(rf"\b(?:in|for|from|during)\s+(?=(?:{metadata_years})\b)", "", topic, flags=re.I)

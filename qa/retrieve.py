@@ -19,7 +19,7 @@ import numpy as np
 from . import dense
 from .embed import Embedder
 from .features import SentenceTable, compute_features
-from .filters import Filters, document_mask, document_year, latest_per_authority, recency_of
+from .filters import Filters, document_mask, document_years, latest_per_authority, recency_of
 from .gazetteer import Gazetteer, load_gazetteer
 from .lexical import tokenize
 from .question import Query, parse_question
@@ -76,7 +76,7 @@ class Retriever:
         self._chunk_of_sentence = np.repeat(np.arange(len(chunks)), chunks[:, 4] - chunks[:, 3] + 1)
         self._doc_of_sentence = index.sentences[:, 0]
         self._places = [set(d.places) for d in index.documents]
-        self._years = np.array([document_year(d) or 0 for d in index.documents])
+        self._years = [document_years(d) for d in index.documents]
         self._is_report = np.array([d.kind == "report" for d in index.documents], dtype=bool)
         self._latest = latest_per_authority(index.documents)
         self.stopwatch = Stopwatch()
@@ -86,7 +86,7 @@ class Retriever:
         self._collection_places: set[str] = set().union(*self._places) if self._places else set()
         # Every year a document is dated by (inspection or publication): a question naming
         # one of them is asking about that time, not for the word.
-        self._collection_years: set[int] = {
+        self._collection_years: set[int] = set().union(*self._years) | {
             int(v[:4]) for d in index.documents for v in (d.date, *d.meta.values()) if v and _is_date(v)
         }
 
@@ -257,7 +257,7 @@ class Retriever:
     ) -> np.ndarray:
         """The ranker's view of each candidate sentence (qa/features.py)."""
         place = self._about_places(query) if query.places else None
-        year = np.isin(self._years, query.years) if query.years else None
+        year = self._of_years(query.years) if query.years else None
         return compute_features(
             self.table, query, qvec, candidates, lexical_scores=lexical_all,
             document_lexical=self.index.document_lexical.scores(query.keywords),
@@ -329,9 +329,14 @@ class Retriever:
         """Documents the question points at (its places, its years), or None."""
         mask = self._about_places(query) if query.places else None
         if query.years:
-            in_years = np.isin(self._years, query.years)
+            in_years = self._of_years(query.years)
             mask = in_years if mask is None else mask & in_years
         return mask
+
+    def _of_years(self, years: tuple[int, ...]) -> np.ndarray:
+        """True for each document that a question naming one of these years may mean."""
+        wanted = set(years)
+        return np.array([bool(y & wanted) for y in self._years], dtype=bool)
 
     def _about_places(self, query: Query) -> np.ndarray:
         """True for each document about one of the places the question names."""
@@ -344,7 +349,7 @@ class Retriever:
         if query.places:
             boost += settings.place_boost * self._about_places(query)
         if query.years:
-            boost += settings.time_boost * np.isin(self._years, query.years)
+            boost += settings.time_boost * self._of_years(query.years)
         if query.latest:
             boost += settings.time_boost * self._latest
         return boost
@@ -396,7 +401,7 @@ class Retriever:
         docs = [
             i for i, places in enumerate(self._places)
             if places & wanted and (allowed is None or allowed[i])
-            and (not query.years or self._years[i] in query.years)
+            and (not query.years or self._years[i] & set(query.years))
             and (not query.latest or self._latest[i])
         ]
         docs.sort(key=lambda i: self.index.documents[i].date or "", reverse=True)

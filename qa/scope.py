@@ -19,6 +19,7 @@ from datetime import date
 from bm25s.stopwords import STOPWORDS_EN
 
 from .cite import readable_date
+from .filters import document_years
 from .gazetteer import Gazetteer
 from .question import Query
 from .records import Document
@@ -33,8 +34,15 @@ _DIRECTION = r"(?i:north|south|east|west|central|mid|greater|upper|lower|inner|o
 _COUNCIL_WORDS = re.compile(r"^\s+(?:(?:county|city|borough|district|metropolitan\s+borough)\s+)?council\b", re.I)
 _SHIRE = re.compile(r"^[A-Z][a-z]+shire$")
 # Capitalised words before "council" that are no place's name ("Which council", "The Council").
+# "Children in Care Council", "Youth Council" and "School Council" are groups of children, not authorities.
 _NOT_NAMES = set(STOPWORDS_EN) | {"which", "what", "whose", "how", "why", "where", "the", "this", "that", "each",
-                                  "every", "any", "local", "county", "city", "borough", "parish", "town", "district"}
+                                  "every", "any", "local", "county", "city", "borough", "parish", "town", "district",
+                                  "care", "youth", "school", "schools", "student", "students", "pupil", "pupils",
+                                  "young", "people", "leavers", "children", "family", "families", "parent", "parents"}
+# A name followed by one of these is an area wider than one council: "Cleveland
+# police", "the other Berkshire councils", "Cheshire fire service".
+_WIDER_AREA = re.compile(r"^['’]?s?\s+(?:police|constabulary|fire|nhs|health|councils|authorities|local\s+authorities)\b",
+                         re.I)
 
 # Services Ofsted does not inspect, with who does (for the reader).
 _NOT_OFSTED = (
@@ -68,7 +76,7 @@ def unknown_places(text: str, gazetteer: Gazetteer) -> list[tuple[str, list[str]
     """Names in the question that look like a local authority but are none,
     each with the authorities it may mean ("East Tyneside" -> North Tyneside,
     South Tyneside; "North Surrey" -> Surrey; "Westshire" -> Wiltshire)."""
-    found = gazetteer.find(text)
+    found = gazetteer.find(text, question=True)
     known_spans = [(s, e) for _, s, e in found]
     out: list[tuple[str, list[str]]] = []
     # 1. A direction before a known name that is no authority of that name: "North Surrey".
@@ -85,6 +93,8 @@ def unknown_places(text: str, gazetteer: Gazetteer) -> list[tuple[str, list[str]
         s, e = m.span()
         word = m.group(0)
         if any(a < e and s < b for a, b in known_spans) or word.lower() in _GENERIC:
+            continue
+        if _WIDER_AREA.match(text[e:]):
             continue
         council = bool(_COUNCIL_WORDS.match(text[e:]))
         d = re.search(rf"(?<![\w-])({_DIRECTION})[\s-]+$", text[:s])
@@ -133,15 +143,6 @@ def inspections_of(documents: list[Document], place: str) -> list[Document]:
     """The reports about an authority, oldest first."""
     docs = [d for d in documents if d.kind == "report" and d.places and d.places[0] == place]
     return sorted(docs, key=lambda d: d.date or "")
-
-
-def document_years(doc: Document) -> set[int]:
-    """The years an inspection may be named by: its inspection's and its publication's."""
-    years = set()
-    for value in (doc.meta.get("inspection_start"), doc.meta.get("inspection_end"), doc.date):
-        if value and value[:4].isdigit():
-            years.add(int(value[:4]))
-    return years
 
 
 def check(query: Query, documents: list[Document], gazetteer: Gazetteer, collection_places: set[str],

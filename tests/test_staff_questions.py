@@ -18,10 +18,15 @@ from qa.chunk import sentences_of
 from qa.cite import page_of
 from qa.conversation import Conversation
 from qa.embed import ADAPTED_MODEL
+from qa.filters import document_years
 from qa.gazetteer import load_gazetteer
 from qa.load import load_document
 from qa.manifest import find_row, read_manifest
+from qa.question import parse_question
 from qa.ranker import load_ranker
+from qa.records import Document
+from qa.scope import check as scope_check
+from qa.scope import unknown_places
 
 REPORTS = Path(__file__).resolve().parent.parent / "seeds" / "reports"
 PDFS = sorted(REPORTS.rglob("*.pdf"))
@@ -51,6 +56,53 @@ def test_questions_outside_the_collection_say_why_and_quote_nothing(default_retr
     assert answer.verdict == NONE and not answer.answered and not answer.citations
     for words in says:
         assert words in answer.reason, (question, answer.reason)
+
+
+def _report(date: str, **meta: str) -> Document:
+    return Document(doc_id=f"r-{date}", source=f"{date}.pdf", title="Inspection", text="x", content_hash=date,
+                    kind="report", date=date, places=("Wokingham",), meta=meta)
+
+
+def test_an_inspection_is_named_by_the_year_it_took_place_as_well_as_the_year_it_was_published():
+    # Older reports' inspection dates are only the words the report prints.
+    printed = _report("2016-01-05", inspection_dates="12 October 2015 – 5 November 2015")
+    assert document_years(printed) == {2015, 2016}
+    from_manifest = _report("2022-02-11", inspection_start="2021-12-06", inspection_end="2021-12-17")
+    assert document_years(from_manifest) == {2021, 2022}
+    g = load_gazetteer()
+    reports = [printed, from_manifest]
+    for year in (2015, 2016, 2021, 2022):
+        query = parse_question(f"What did the {year} inspection of Wokingham say about the front door?", g)
+        assert scope_check(query, reports, g, {"Wokingham"}) is None, year
+    missing = scope_check(parse_question("What did the 2018 inspection of Wokingham say?", g), reports, g,
+                          {"Wokingham"})
+    assert missing and "no inspection of Wokingham in 2018" in missing.reason
+
+
+@pytest.mark.parametrize("question, years", [
+    ("Why did services in Wokingham go downhill after the 2012 inspection?", ()),
+    ("How many children's homes has Wokingham opened since 2017?", ()),
+    ("were Wokingham's caseloads high in the years before 2019", ()),
+    ("what did the 2019 inspection of Wokingham say about progress since 2017?", (2019,)),
+    ("Wokingham care leavers back in 2015", (2015,)),
+])
+def test_a_year_counted_from_or_to_is_not_the_inspection_asked_about(question, years):
+    g = load_gazetteer()
+    query = parse_question(question, g)
+    assert query.years == years
+    # With only a 2023 report, a year counted from is no reason to refuse; a year asked about is.
+    verdict = scope_check(query, [_report("2023-05-09", inspection_dates="6 to 17 March 2023")], g, {"Wokingham"})
+    assert (verdict is None) == (not years)
+
+
+@pytest.mark.parametrize("question", [
+    "Durham 2019 inspection: what difference has the Children in Care Council made?",
+    "what did the 2016 inspection of Stockton say about Cleveland police not turning up",
+    "Wokingham out of hours service - is it shared with the other Berkshire councils?",
+    "Does the Youth Council in Leeds meet the director?",
+])
+def test_groups_and_wider_areas_are_not_taken_for_authorities_that_do_not_exist(question):
+    assert unknown_places(question, load_gazetteer()) == []
 
 
 @pytest.mark.parametrize("question", [
