@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     e.set_defaults(handler=_eval)
 
     t = sub.add_parser("adapt", help="fine-tune all-MiniLM-L6-v2 on the project's own questions "
-                       "(CPU, about 35 min on 2 cores)")
+                       "(CPU, about an hour on 2 cores)")
     t.add_argument("--docs", action="append", type=Path, help="folder of the reports the questions name "
                    "(repeatable; default ../shared/corpus/ofsted)")
     t.add_argument("--questions", action="append", type=Path,

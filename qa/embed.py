@@ -61,7 +61,7 @@ def resolve_model_path(model: str) -> Path:
     if model == ADAPTED_MODEL:
         raise ModelUnavailable(
             f"The adapted model {ADAPTED_MODEL} has not been trained on this machine: run `make models` "
-            "(python -m qa adapt, about 35 minutes on two CPU cores) or build with --model all-MiniLM-L6-v2."
+            "(python -m qa adapt, about an hour on two CPU cores) or build with --model all-MiniLM-L6-v2."
         )
     if model.lower() in _PACKAGED_NAMES:
         try:

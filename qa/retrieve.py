@@ -197,8 +197,8 @@ class Retriever:
         order, and each score stays with its place in the list. The order given
         is by the mean of the learned and the fused rank, weighted `share` to
         the learned, the ranker's own `share`. Chosen on dev (0.5 / 0.7 / 0.85 / 1,
-        top one then top five): adapted model 0.707 / 0.737 / 0.766 / 0.772 and
-        0.922 / 0.934 / 0.940 / 0.940, so 0.85; packaged model 0.611 / 0.677 /
+        top one then top five): adapted model 0.721 / 0.770 / 0.770 / 0.770 and
+        0.933 / 0.945 / 0.933 / 0.921, so 0.7; packaged model 0.611 / 0.677 /
         0.671 / 0.671 and 0.874 / 0.874 / 0.880 / 0.862, a tie, so 0.7, which
         also loses less on the ten sample reports (top five 0.925 against 0.875)."""
         top = min(top, len(candidates))

@@ -179,7 +179,7 @@ def test_an_elliptical_follow_up_inherits_topic_and_place():
 # ---------------------------------------------------------------- the learned ranker
 
 
-def test_committed_ranker_weights_match_the_features_the_code_computes():
+def test_committed_ranker_weights_match_the_features_the_code_computes(tmp_path):
     """Weights trained for another list of features would be silently
     meaningless; load_ranker refuses them, so the committed ones must load."""
     import json
@@ -192,7 +192,11 @@ def test_committed_ranker_weights_match_the_features_the_code_computes():
         ranker = load_ranker(model)
         assert ranker is not None, model
         assert 0.0 < ranker.share <= 1.0 and ranker.share == table[model].get("share", ranker.share), model
-    assert load_ranker(ADAPTED_MODEL).share != load_ranker("all-MiniLM-L6-v2").share  # chosen per model
+    # A share written with one model's weights is that model's alone.
+    other = {"all-MiniLM-L6-v2": {**table["all-MiniLM-L6-v2"], "share": 0.3}, ADAPTED_MODEL: table[ADAPTED_MODEL]}
+    (tmp_path / "weights.json").write_text(json.dumps(other), encoding="utf-8")
+    assert load_ranker("all-MiniLM-L6-v2", path=tmp_path / "weights.json").share == 0.3
+    assert load_ranker(ADAPTED_MODEL, path=tmp_path / "weights.json").share == table[ADAPTED_MODEL].get("share", 0.7)
 
 
 def test_each_model_has_its_own_answer_thresholds_and_an_unknown_one_the_packaged_models(tmp_path):
