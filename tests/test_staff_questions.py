@@ -129,6 +129,11 @@ def test_a_figure_or_name_the_reports_do_not_give_is_never_answered(default_retr
      "Foster carers are well supported by their supervising social workers.", False),
     ("How much did Dorset give each care leaver as a setting-up grant?",
      "Every care leaver receives a grant of £2,000 when they move into their first home.", True),
+    # Asked without "how much" or "what is": the rate asked for is still a sum.
+    ("What weekly allowance does Dorset pay its foster carers?",
+     "The council currently has 191 fostering households, including kinship carers.", False),
+    ("What weekly allowance does Dorset pay its foster carers?",
+     "Foster carers receive a weekly allowance of £250 for each child.", True),
 ])
 def test_a_sum_answers_only_a_question_about_what_it_is_the_price_of(question, quote, answers):
     from types import SimpleNamespace
