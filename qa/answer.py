@@ -74,7 +74,7 @@ _ASKS_MONEY = re.compile(
     r"\bhow\s+much\b(?!\s+(?:better|worse|progress|improve|change|support|help|of|more|less|has|have))"
     r"|\bwhat\s+(?:is|was|are|were|'s)\s+(?:the\s+)?(?:\S+\s+){0,4}?(?:budget|salar(?:y|ies)|allowances?|spend|cost|pay)\b"
     r"|\bbudgets?\b|\bsalar(?:y|ies)\b|£"
-    r"|\b(?:weekly|monthly|annual|yearly)\s+(?:\S+\s+)?(?:allowances?|rates?|fees?|payments?)\b", re.I)
+    r"|\b(?:weekly|monthly|annual|yearly)\s+(?:\S+\s+)?(?:allowances?|fees?|payments?)\b", re.I)
 _ASKS_PERSON = re.compile(
     r"\b(?:who\s+(?:is|was|are|were|'s|heads?|leads?|runs?|ran|chairs?)\b(?!.*\b(?:responsible\s+for\s+(?:children|"
     r"care)))|what\s+is\s+the\s+name\s+of|name\s+of\s+the|named?\s+(?:the\s+)?(?:director|leader|chief|head|manager))",

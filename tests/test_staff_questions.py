@@ -134,6 +134,8 @@ def test_a_figure_or_name_the_reports_do_not_give_is_never_answered(default_retr
      "The council currently has 191 fostering households, including kinship carers.", False),
     ("What weekly allowance does Dorset pay its foster carers?",
      "Foster carers receive a weekly allowance of £250 for each child.", True),
+    ("What was Dorset's annual re-referral rate?",  # a rate is not a sum
+     "The annual re-referral rate is 18%, in line with similar areas.", True),
 ])
 def test_a_sum_answers_only_a_question_about_what_it_is_the_price_of(question, quote, answers):
     from types import SimpleNamespace
