@@ -86,41 +86,13 @@ def describe(index: faiss.Index) -> dict:
     return out
 
 
-# Up to this many questions at once, an exact index is searched with one
-# matrix-vector product over its stored vectors instead of FAISS's own loop:
-# the same top k, in 17-19 ms against FAISS's 30-32 ms for one question over
-# the full collection's 170,514 sentences on two cores (both bound by reading
-# the 262 MB of vectors). Larger batches go to FAISS, which then uses BLAS.
-_MATRIX_PRODUCT_MAX_QUERIES = 8
-
-
 def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top-k (scores, ids) per query row; ids are -1 where fewer than k exist."""
     k = max(1, min(k, index.ntotal)) if index.ntotal else 1
     if index.ntotal == 0:
         n = len(queries)
         return np.zeros((n, 0), dtype=np.float32), np.zeros((n, 0), dtype=np.int64)
-    queries = np.ascontiguousarray(queries, dtype=np.float32)
-    stored = _stored_vectors(index)
-    if stored is None or len(queries) > _MATRIX_PRODUCT_MAX_QUERIES:
-        return index.search(queries, k)
-    scores = queries @ stored.T
-    if k < index.ntotal:
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    else:
-        top = np.broadcast_to(np.arange(index.ntotal), scores.shape)
-    top_scores = np.take_along_axis(scores, top, axis=1)
-    order = np.argsort(-top_scores, axis=1, kind="stable")
-    return np.take_along_axis(top_scores, order, axis=1), np.take_along_axis(top, order, axis=1).astype(np.int64)
-
-
-def _stored_vectors(index: faiss.Index) -> np.ndarray | None:
-    """An exact inner-product index's vectors as a read-only view (no copy), else None."""
-    if not isinstance(index, faiss.IndexFlatIP) or index.ntotal == 0:
-        return None
-    view = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
-    view.flags.writeable = False
-    return view
+    return index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
 
 
 def vectors_of(index: faiss.Index, ids: np.ndarray) -> np.ndarray:
@@ -128,8 +100,7 @@ def vectors_of(index: faiss.Index, ids: np.ndarray) -> np.ndarray:
     ids = np.asarray(ids, dtype=np.int64)
     if len(ids) == 0:
         return np.zeros((0, index.d), dtype=np.float32)
-    stored = _stored_vectors(index)
-    return stored[ids] if stored is not None else index.reconstruct_batch(ids)
+    return index.reconstruct_batch(ids)
 
 
 def save(index: faiss.Index, path: Path) -> None:

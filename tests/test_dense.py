@@ -18,24 +18,6 @@ def test_faiss_top_k_matches_numpy_brute_force():
     assert np.allclose(dense.vectors_of(index, np.array([3, 7])), vectors[[3, 7]])
 
 
-@pytest.mark.parametrize("n_queries", [1, 3])
-def test_few_questions_get_faiss_own_top_k(n_queries):
-    """A question or a few are answered by a matrix product over the stored
-    vectors, not FAISS's loop: the same ids and scores as FAISS gives."""
-    rng = np.random.default_rng(1)
-    vectors = rng.normal(size=(2000, 32)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    queries = rng.normal(size=(n_queries, 32)).astype(np.float32)
-    index = dense.build_vector_index(vectors)
-    for k in (1, 50, 2000):
-        scores, ids = dense.search(index, queries, k)
-        faiss_scores, faiss_ids = index.search(queries, k)
-        assert ids.dtype == np.int64 and ids.shape == (n_queries, k)
-        assert (ids == faiss_ids).all()
-        assert np.allclose(scores, faiss_scores, atol=1e-5)
-    assert np.allclose(dense.vectors_of(index, np.array([1999, 0])), vectors[[1999, 0]])
-
-
 def test_k_larger_than_index():
     index = dense.build_vector_index(np.eye(3, dtype=np.float32))
     _, ids = dense.search(index, np.eye(3, dtype=np.float32)[:1], 10)
