@@ -17,13 +17,13 @@ The closeness thresholds are calibrated on the development questions
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from .cite import readable_date
+from .embed import per_model_entry
 from .filters import Filters
 from .question import Query
 from .records import Answer, Passage
@@ -45,11 +45,7 @@ THRESHOLDS_FILE = Path(__file__).with_name("answer_thresholds.json")
 @lru_cache(maxsize=16)  # read once per model, not on every question
 def thresholds_for(model: str, *, path: Path = THRESHOLDS_FILE) -> tuple[float, float]:
     """(min evidence, min related) for an index built with `model`."""
-    try:
-        table = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        table = {}
-    entry = table.get(model) or table.get(Path(model).name) or {}
+    entry = per_model_entry(path, model)
     return float(entry.get("min_evidence", MIN_EVIDENCE)), float(entry.get("min_related", MIN_RELATED))
 
 

@@ -42,6 +42,18 @@ def model_fingerprint(model: str) -> str | None:
     return card.get("material_sha256")
 
 
+def per_model_entry(path: Path, model: str) -> dict:
+    """A model's entry in one of the committed per-model tables (ranker
+    weights, answer thresholds), by its name or its folder's name; {} if none."""
+    import json
+
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return table.get(model) or table.get(Path(model).name) or {}
+
+
 class Embedder(Protocol):
     name: str
     dimension: int

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .embed import per_model_entry
 from .features import FEATURES
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -49,11 +50,7 @@ def load_ranker(model: str, *, path: Path = WEIGHTS_FILE) -> LinearRanker | None
     """The committed ranker for an index built with `model`, or None. Weights
     for another list of features (the code changed since they were trained)
     are not used: their numbers would mean other things."""
-    try:
-        table = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    entry = table.get(model) or table.get(Path(model).name)
+    entry = per_model_entry(path, model)
     if not entry or list(entry.get("features", [])) != list(FEATURES):
         return None
     return LinearRanker(np.asarray(entry["weights"], dtype=np.float64), float(entry.get("share", DEFAULT_SHARE)))
