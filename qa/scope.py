@@ -41,8 +41,8 @@ _NOT_NAMES = set(STOPWORDS_EN) | {"which", "what", "whose", "how", "why", "where
                                   "young", "people", "leavers", "children", "family", "families", "parent", "parents"}
 # A name followed by one of these is an area wider than one council: "Cleveland
 # police", "the other Berkshire councils", "Cheshire fire service".
-_WIDER_AREA = re.compile(r"^['’]?s?\s+(?:police|constabulary|fire|nhs|health|councils|authorities|local\s+authorities)\b",
-                         re.I)
+_WIDER_AREA = re.compile(
+    r"^['’]?s?\s+(?:police|constabulary|fire|nhs|health|councils|authorities|local\s+authorities)\b", re.I)
 
 # Services Ofsted does not inspect, with who does (for the reader).
 _NOT_OFSTED = (
