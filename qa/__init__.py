@@ -7,6 +7,7 @@ evaluate, metrics, eval_report, testing) and cli on top.
 """
 from __future__ import annotations
 
+from . import openmp  # noqa: F401  (first: sets how OpenMP threads wait, before torch and faiss load)
 from .answer import AnswerSettings, ask
 from .build import BuildReport, build_index, build_index_from_documents
 from .chunk import ChunkSettings

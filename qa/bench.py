@@ -86,7 +86,7 @@ def phase_build(docs: Path, index: Path) -> dict:
 
 
 QUESTION_FILES = ("tests/data/seed_questions.jsonl", "eval/seed_holdout.jsonl", "tests/data/report_questions.jsonl")
-STAGES = ("encode", "lexical", "vector", "quote")
+STAGES = ("encode", "lexical", "vector", "rank", "quote")
 
 
 def percentiles(values: list[float]) -> dict:
@@ -97,7 +97,7 @@ def percentiles(values: list[float]) -> dict:
 
 def timed_searches(retriever, questions: list[str], *, k: int) -> tuple[dict, list[list]]:
     """`search` p50/p95 over the questions, and per stage (encode, lexical,
-    vector, quote) from the retriever's stopwatch; and the passages each returned."""
+    vector, rank, quote) from the retriever's stopwatch; and the passages each returned."""
     total, stages, found = [], {s: [] for s in STAGES}, []
     for q in questions:
         retriever.stopwatch.reset()
@@ -259,7 +259,7 @@ def _query_rows(q: dict) -> list[tuple[str, str]]:
         ("collection served", f"{q['documents']} documents, {q['sentences']:,} sentences, {q['chunks']:,} chunks "
                               f"({(q.get('vector_index') or {}).get('kind', 'flat')} vector index)"),
         (f"search p50 / p95 ({q['questions']} questions)", pp(q["search"])),
-        *((f"  {s}", pp(q["stages"][s])) for s in STAGES),
+        *((f"  {s}", pp(q["stages"][s])) for s in STAGES if s in q["stages"]),  # (older runs: no rank)
         ("ask p50 / p95", pp(q["ask"])),
         ("qa ask process: start to answer", f"{starts[len(starts) // 2]:.1f} s (median of {len(starts)})"),
         ("peak memory serving (load + all questions)", f"{q['peak_mb']:.0f} MB"),

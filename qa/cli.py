@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
                    "if `make models` has trained it, else all-MiniLM-L6-v2)")
     b.add_argument("--manifest", type=Path, help="CSV of document metadata (Ofsted manifest format)")
     b.add_argument("--vector-index", choices=["auto", "flat", "hnsw", "ivf"], default="auto",
-                   help="FAISS index kind (default auto: exact up to 500,000 sentences, HNSW beyond)")
+                   help="FAISS index kind (default auto: exact up to 100,000 sentences, HNSW beyond)")
     b.add_argument("--json", action="store_true", help="print the build report as JSON")
     b.set_defaults(handler=_build)
 

@@ -9,7 +9,7 @@ and its sentence vectors repeated with a little noise per copy (each copy's
 vector keeps a cosine of about 0.96 with the original), so copies are near
 neighbours of each other, as stock phrasing across years of reports is,
 but never identical. The same tiled index is searched through an HNSW
-graph (what `qa build` chooses past 500,000 vectors) and through exact
+graph (what `qa build` chooses past 100,000 vectors) and through exact
 search; recall@10 is the share of exact search's ten quotes (document and
 offsets) that the HNSW path also returns, for each HNSW search width asked.
 
