@@ -7,13 +7,12 @@ and never pass through unsafe_allow_html.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
-from qa.access import access_mode, email_allowed, password_matches
+from qa.access import Throttle, access_mode, email_allowed, setting_problem
 from qa.errors import QAError
 from qa.export import to_csv, to_json, to_markdown
 from qa.filters import GRADES, Filters
@@ -98,13 +97,16 @@ def require_access() -> None:
         return
     st.title("Inspection reports: cited answers")
     if mode == "password":
+        problem = setting_problem(st.secrets)
+        if problem:
+            st.error(problem)  # shut, and says how to mend it: never a quiet fall back to the old secret
+            st.stop()
         with st.form("password"):
             given = st.text_input("Password", type="password")
             if st.form_submit_button("Enter"):
-                if password_matches(given, st.secrets):
+                if password_throttle().check(_client_address(), given, st.secrets):
                     st.session_state.signed_in = True
                     st.rerun()
-                time.sleep(1)  # slows guessing
                 st.error("That password is not right.")
     elif not st.user.get("is_logged_in"):
         st.button("Sign in", on_click=st.login)
@@ -114,6 +116,18 @@ def require_access() -> None:
     else:
         return  # signed in through the identity provider: st.user says so on every run
     st.stop()
+
+
+@st.cache_resource
+def password_throttle() -> Throttle:
+    """One for the server process: failed attempts are counted per client address across sessions."""
+    return Throttle()
+
+
+def _client_address() -> str:
+    """The address the browser connects from. X-Forwarded-For is not read: a guesser could send a new
+    one with every attempt. Behind a proxy every client has the proxy's address and is slowed as one."""
+    return st.context.ip_address or "unknown"
 
 
 def _has_secrets() -> bool:

@@ -51,7 +51,9 @@ from .lexical import LexicalIndex
 from .records import Block, Chunk, Document, Sentence
 from .sentence_facts import SentenceFacts
 
-FORMAT_VERSION = 5
+# 6: every file's checksum and the manifest's own are required (5 still
+# accepted a manifest without them, checked by file size only).
+FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 
 
@@ -252,10 +254,6 @@ def read_index_manifest(index_dir: Path) -> dict | None:
         return None
 
 
-def _recorded_size(entry: int | dict) -> int:
-    return entry if isinstance(entry, int) else entry["bytes"]  # an int: written before checksums
-
-
 def files_intact(index_dir: Path) -> bool:
     """Whether the live build's files are all there, unedited (their checksums are read)."""
     folder = current_build(index_dir)
@@ -321,18 +319,23 @@ def reusable_vectors(index_dir: Path) -> ReusableVectors | None:
 def _verify_files(folder: Path, manifest: dict, rebuild: str) -> None:
     """Every recorded file is there with its size and content; the manifest unedited."""
     recorded = manifest.get("checksum")
-    if recorded is not None and recorded != _manifest_checksum(manifest):
-        raise IndexDamaged(f"The index manifest {folder / MANIFEST} was edited after the build; {rebuild}.")
     files = manifest.get("files") or {}
+    unchecked = [name for name, entry in files.items() if not (isinstance(entry, dict) and entry.get("sha256"))]
+    if recorded is None or unchecked:
+        # Sizes alone would let an edited file of the same length through: no checksum, no trust.
+        raise IndexDamaged(f"The index manifest {folder / MANIFEST} has no checksums (written by an older "
+                           f"version, or edited), so its files cannot be checked; {rebuild}.")
+    if recorded != _manifest_checksum(manifest):
+        raise IndexDamaged(f"The index manifest {folder / MANIFEST} was edited after the build; {rebuild}.")
     if not files:
         raise IndexDamaged(f"The index manifest {folder / MANIFEST} lists no files; {rebuild}.")
     for name, entry in files.items():
         path = folder / name
         if not path.is_file():
             raise IndexDamaged(f"Index file {path} is missing; {rebuild}.")
-        if path.stat().st_size != _recorded_size(entry):
+        if path.stat().st_size != entry["bytes"]:
             raise IndexDamaged(f"Index file {path} has the wrong size (truncated or overwritten); {rebuild}.")
-        if isinstance(entry, dict) and _file_sha256(path) != entry["sha256"]:
+        if _file_sha256(path) != entry["sha256"]:
             raise IndexDamaged(f"Index file {path} is corrupted (its checksum does not match); {rebuild}.")
 
 

@@ -102,7 +102,7 @@ def test_collection_overview_in_the_sidebar(collection):
 
 # ---------------------------------------------------------------- access control (qa.access)
 
-from qa.access import email_allowed, password_hash  # noqa: E402
+from qa.access import email_allowed, password_setting  # noqa: E402
 
 
 def gated_app(collection, secrets: dict, user: dict | None = None) -> AppTest:
@@ -122,7 +122,7 @@ def test_open_by_default_for_local_use(collection):
 
 
 def test_password_gate_lets_in_only_the_right_password(collection):
-    at = gated_app(collection, {"access": {"password_sha256": password_hash("correct horse")}})
+    at = gated_app(collection, {"access": {"password_scrypt": password_setting("correct horse")}})
     assert not at.chat_input and not at.sidebar.dataframe  # nothing of the collection before the password
     at.text_input[0].input("wrong")  # inside a form: sent with the submit, not before
     at.button[0].click().run()
@@ -132,6 +132,14 @@ def test_password_gate_lets_in_only_the_right_password(collection):
     assert not at.exception and at.chat_input
     ask(at, "What did inspectors say about Rotherham supervision?")
     assert "beginning to deliver more regular supervision" in shown(at)
+
+
+def test_an_old_unsalted_password_setting_keeps_the_gate_shut_and_says_how_to_mend_it(collection):
+    import hashlib
+
+    at = gated_app(collection, {"access": {"password_sha256": hashlib.sha256(b"correct horse").hexdigest()}})
+    assert not at.chat_input and not at.text_input and not at.sidebar.dataframe
+    assert any("python -m qa.access" in e.value for e in at.error)
 
 
 def test_sign_in_gate_needs_a_signed_in_allowed_user(collection):

@@ -184,6 +184,24 @@ def test_other_format_version_is_a_mismatch(seed_docs, tmp_path, fake_embedder):
         load_index(tmp_path / "index")
 
 
+@pytest.mark.parametrize("strip", ["sizes only", "no manifest checksum", "one file unchecked"])
+def test_a_manifest_without_checksums_is_refused_with_the_remedy(seed_docs, tmp_path, fake_embedder, strip):
+    build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
+    manifest_file = load_index(tmp_path / "index").folder / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    if strip == "sizes only":  # as builds wrote before checksums
+        manifest["files"] = {name: entry["bytes"] for name, entry in manifest["files"].items()}
+        del manifest["checksum"]
+    elif strip == "no manifest checksum":
+        del manifest["checksum"]
+    else:
+        name = next(iter(manifest["files"]))
+        del manifest["files"][name]["sha256"]
+    manifest_file.write_text(json.dumps(manifest))
+    with pytest.raises(IndexDamaged, match="no checksums.*python -m qa build --index"):
+        load_index(tmp_path / "index")
+
+
 def test_no_readable_document_is_an_error_and_keeps_the_index(seed_docs, tmp_path, fake_embedder):
     build_index([seed_docs], tmp_path / "index", embedder=fake_embedder)
     empty = tmp_path / "empty"
