@@ -177,6 +177,14 @@ def _run_phase(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def file_to_hold_out(files: list[Path]) -> Path:
+    """The document the rebuild measurements take out and put back: the last
+    report (a PDF, what collections are made of), else the last document."""
+    if not files:
+        raise ValueError("no document to benchmark")
+    return next((p for p in reversed(files) if p.suffix.lower() == ".pdf"), files[-1])
+
+
 def run(docs: Path, out: Path | None) -> dict:
     work = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     try:
@@ -190,7 +198,7 @@ def run(docs: Path, out: Path | None) -> dict:
         index = work / "index"
         floor = _run_phase("floor", str(linked))
         build = _run_phase("build", str(linked), str(index))
-        last = next(p for p in reversed(files) if p.suffix.lower() == ".pdf")
+        last = file_to_hold_out(files)
         moved = work / "held-out.pdf"
         shutil.move(linked / last.relative_to(docs), moved)
         removed = _run_phase("build", str(linked), str(index))
@@ -323,6 +331,10 @@ def run_from_args(args: argparse.Namespace) -> int:
     else:
         if not args.docs.is_dir():
             print(f"error: {args.docs} is not a folder; pass the collection with --docs.", file=sys.stderr)
+            return 2
+        if not any(p.suffix.lower() in SUPPORTED_SUFFIXES for p in discover(args.docs)):
+            print(f"error: {args.docs} holds no document to build (PDF, text, HTML or Word); pass a collection "
+                  "with --docs.", file=sys.stderr)
             return 2
         result = run(args.docs, args.out)
     print(format_result(result))

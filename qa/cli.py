@@ -184,18 +184,24 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_printer():
-    started = time.perf_counter()
+# What each stage of a build counts (qa.build calls progress(done, total, stage)).
+_PROGRESS_UNITS = {"loading": "docs", "embedding": "sentences"}
 
-    def show(done: int, total: int, name: str) -> None:
-        rate = done / max(1e-6, time.perf_counter() - started)
+
+def _progress_printer():
+    """A one-line progress display; the rate and time left are per stage, in that stage's unit."""
+    current = {"stage": None, "started": time.perf_counter()}
+
+    def show(done: int, total: int, stage: str) -> None:
+        if stage != current["stage"]:
+            if current["stage"] is not None:
+                print(file=sys.stderr)  # keep the finished stage's last line
+            current.update(stage=stage, started=time.perf_counter())
+        rate = done / max(1e-6, time.perf_counter() - current["started"])
         left = (total - done) / rate if rate else 0
-        print(
-            f"\rloading {done}/{total} ({rate:.1f} docs/s, {left:.0f} s left) {name[:40]:<40}",
-            end="",
-            file=sys.stderr,
-            flush=True,
-        )
+        unit = _PROGRESS_UNITS.get(stage, "items")
+        print(f"\r{stage} {done}/{total} ({rate:.1f} {unit}/s, {left:.0f} s left)    ", end="", file=sys.stderr,
+              flush=True)
 
     return show
 

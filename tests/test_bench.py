@@ -3,6 +3,7 @@ measured by running them, not asserted here)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -40,7 +41,7 @@ def test_scale_phases_at_a_small_size(tmp_path):
     sources /= np.linalg.norm(sources, axis=1, keepdims=True)
     np.save(tmp_path / "sources.npy", sources)
     flat = scale.vector_phase("flat", 20_000, tmp_path / "sources.npy")
-    assert flat["search"][0]["recall_at_10"] == 1.0  # exact search is its own reference
+    assert flat["search"][0]["recall_at_10"] == 1.0  # FAISS's exact search against numpy's (scale.exact_top_k)
     hnsw = scale.vector_phase("hnsw", 20_000, tmp_path / "sources.npy")
     recalls = [s["recall_at_10"] for s in hnsw["search"]]
     assert recalls[-1] >= recalls[0] and recalls[-1] >= 0.9  # a wider search finds more
@@ -77,3 +78,27 @@ def test_tiled_index_is_the_collection_repeated(seed_docs, tmp_path, fake_embedd
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
     for p in Retriever(big, fake_embedder).search(query, k=10):
         assert big.document(p.doc_id).text[p.start : p.end] == p.quote  # verbatim in every copy
+
+
+def test_the_held_out_document_is_the_last_report_else_the_last_document():
+    from qa.bench import file_to_hold_out
+
+    assert file_to_hold_out([Path("a.pdf"), Path("b.txt"), Path("c.PDF"), Path("d.html")]) == Path("c.PDF")
+    assert file_to_hold_out([Path("a.txt"), Path("b.docx")]) == Path("b.docx")  # no PDF: not a StopIteration
+
+
+def test_a_folder_with_nothing_to_build_is_refused_before_any_phase_runs(tmp_path, capsys):
+    from qa.bench import add_arguments, run_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    (tmp_path / "notes.xyz").write_text("not a document")
+    assert run_from_args(parser.parse_args(["--docs", str(tmp_path)])) == 2
+    assert "holds no document" in capsys.readouterr().err
+
+
+def test_the_recall_reference_is_the_true_top_k():
+    rng = np.random.default_rng(3)
+    vectors, queries = rng.normal(size=(1000, 16)).astype(np.float32), rng.normal(size=(7, 16)).astype(np.float32)
+    truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+    assert np.array_equal(scale.exact_top_k(vectors, queries, 10, block=128), truth)  # blocks change nothing

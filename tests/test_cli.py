@@ -116,3 +116,15 @@ def test_bad_documents_do_not_stop_a_build(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Skipped empty.txt" in r.stdout and "Skipped binary.txt" in r.stdout
     assert "Indexed 2 documents" in r.stdout and "Traceback" not in r.stderr
+
+
+def test_build_progress_names_its_stage_and_unit(capsys):
+    from qa.cli import _progress_printer
+
+    show = _progress_printer()
+    show(3, 10, "loading")
+    show(4096, 9000, "embedding")
+    loading, embedding = capsys.readouterr().err.strip("\r\n").split("\n")
+    assert loading.strip("\r").startswith("loading 3/10 (") and "docs/s" in loading
+    assert embedding.strip("\r").startswith("embedding 4096/9000 (") and "sentences/s" in embedding
+    assert "loading" not in embedding and "docs/s" not in embedding

@@ -142,7 +142,7 @@ def test_beir_eval_from_the_command_line(tmp_path):
     assert out["level"] == "document" and out["questions"] == 4
     assert set(out["retrievers"]) == {"hybrid", "dense", "lexical", "rrf"}
     assert out["retrievers"]["hybrid"]["recall@5"] >= 0.75  # four easy questions over eight documents
-    assert out["significance"]["p_values"]["hybrid"]["dense"]["ndcg@10"] >= 0
+    assert 0 <= out["significance"]["p_values"]["hybrid"]["dense"]["ndcg@10"] <= 1
     run_lines = (tmp_path / "run.txt").read_text().splitlines()
     qid, q0, doc, rank, score, tag = run_lines[0].split()
     assert q0 == "Q0" and rank == "1" and tag == "qa-hybrid" and doc.startswith("d")
@@ -188,3 +188,18 @@ def test_places_and_years_without_metadata_stay_words_of_the_question():
     assert q.places == ("Leeds",) and q.years == (1999, 2021)
     q = parse_question("What happened in Leeds in 2021?", gazetteer)  # the product's collection: metadata
     assert "Leeds" not in q.topic and "2021" not in q.topic
+
+
+def test_the_paired_test_separates_a_better_run_and_not_an_equal_one():
+    from scipy import stats
+
+    from qa.metrics import compare_runs
+
+    qrels = {f"q{i}": {f"d{i}": 1} for i in range(20)}
+    good = {q: {f"d{i}": 2.0, "x": 1.0} for i, q in enumerate(qrels)}  # the answer first
+    half = {q: ({f"d{i}": 2.0, "x": 1.0} if i % 2 else {"x": 2.0, f"d{i}": 1.0}) for i, q in enumerate(qrels)}
+    p = compare_runs(qrels, {"good": good, "half": half, "same": dict(good)}, ("mrr@10",)).p_values
+    # An independent reading: scipy's paired t-test on the per-question reciprocal ranks.
+    expected = stats.ttest_rel([1.0] * 20, [1.0 if i % 2 else 0.5 for i in range(20)]).pvalue
+    assert p["good"]["half"]["mrr@10"] == pytest.approx(expected, rel=1e-6) and expected < 0.01
+    assert p["good"]["same"]["mrr@10"] == 1.0  # nothing to tell apart
