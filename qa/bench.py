@@ -199,7 +199,7 @@ def run(docs: Path, out: Path | None) -> dict:
         floor = _run_phase("floor", str(linked))
         build = _run_phase("build", str(linked), str(index))
         last = file_to_hold_out(files)
-        moved = work / "held-out.pdf"
+        moved = work / f"held-out{last.suffix}"
         shutil.move(linked / last.relative_to(docs), moved)
         removed = _run_phase("build", str(linked), str(index))
         shutil.move(moved, linked / last.relative_to(docs))
