@@ -37,7 +37,7 @@ from typing import Literal
 Mode = Literal["open", "password", "sign-in"]
 
 # scrypt cost: 2**14 blocks of 8 x 128 bytes (16 MB, about 60 ms a try here),
-# the parameters Python's documentation and OWASP give for interactive logins.
+# the cost the scrypt paper (Percival, 2009) gives for interactive logins.
 SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES, SALT_BYTES = 2**14, 8, 1, 32, 16
 OLD_SETTINGS = ("password", "password_sha256")
 
