@@ -23,7 +23,7 @@ $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # all-MiniLM-L6-v2 adapted to the reports from the project's own training
-# questions (qa/adapt.py), trained once on CPU (about an hour on two
+# questions (qa/index/adapt.py), trained once on CPU (about an hour on two
 # cores) when the shared reports are beside the checkout; builds use it once
 # it exists. `make run ADAPT=no` keeps the packaged model.
 ADAPT ?= yes

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from qa.access import Throttle, access_mode, email_allowed, setting_problem
+from qa.answer.export import to_csv, to_json, to_markdown
+from qa.answer.present import collection_rows, escape_markdown, highlighted_markdown
+from qa.app.access import Throttle, access_mode, email_allowed, setting_problem
+from qa.app.service import Chat, Service
+from qa.app.uploads import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from qa.errors import QAError
-from qa.export import to_csv, to_json, to_markdown
-from qa.filters import GRADES, Filters
-from qa.load import MAX_TEXT_FILE_BYTES
-from qa.present import collection_rows, escape_markdown, highlighted_markdown
-from qa.service import Chat, Service
-from qa.uploads import MAX_UPLOAD_BYTES, UPLOAD_TYPES
+from qa.ingest.load import MAX_TEXT_FILE_BYTES
+from qa.search.filters import GRADES, Filters
 
 INDEX_DIR = Path(os.environ.get("QA_INDEX", "index"))
 DOCS_DIR = Path(os.environ.get("QA_DOCS", "seeds"))

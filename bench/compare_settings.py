@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from qa.embed import SentenceTransformerEmbedder
-from qa.eval_report import format_table
-from qa.evaluate import evaluate, suite_from_questions
-from qa.questions import read_queries
-from qa.retrieve import RetrievalSettings, Retriever
-from qa.store import load_index
+from qa.evaluate.judgments import read_queries
+from qa.evaluate.report import format_table
+from qa.evaluate.suite import evaluate, suite_from_questions
+from qa.index.embed import SentenceTransformerEmbedder
+from qa.index.store import load_index
+from qa.search.retrieve import RetrievalSettings, Retriever
 
 DEFAULT = RetrievalSettings()
 VARIANTS = {

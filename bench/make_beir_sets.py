@@ -34,12 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.gazetteer import Gazetteer, load_gazetteer  # noqa: E402
-from qa.load import discover, load_document  # noqa: E402
-from qa.manifest import MANIFEST_NAME, find_row, read_manifest  # noqa: E402
-from qa.questions import locate_quote, read_queries  # noqa: E402
+from qa.evaluate.judgments import locate_quote, read_queries  # noqa: E402
+from qa.ingest.gazetteer import Gazetteer, load_gazetteer  # noqa: E402
+from qa.ingest.load import discover, load_document  # noqa: E402
+from qa.ingest.manifest import MANIFEST_NAME, find_row, read_manifest  # noqa: E402
+from qa.ingest.segment import split_sentences  # noqa: E402
 from qa.records import Document  # noqa: E402
-from qa.segment import split_sentences  # noqa: E402
 
 QUESTION_FILES = ("tests/data/seed_questions.jsonl", "eval/seed_holdout.jsonl", "tests/data/report_questions.jsonl")
 PARAGRAPH_MIN_WORDS = 8

@@ -1,17 +1,25 @@
 """Cited question answering over inspection reports.
 
-The data flow, one module per step:
-load (load, clean, article) -> segment -> chunk -> embed -> store (dense,
-lexical) -> retrieve -> quote (cite) -> answer; evaluation (questions, beir,
-evaluate, metrics, eval_report, testing) and cli on top.
+The packages follow the data flow:
+    ingest/    files -> documents (load, clean, pdf, html, docx, article, manifest,
+               gazetteer) -> sentences (segment) -> chunks (chunk)
+    index/     sentences and chunks -> vectors (embed, adapt) -> FAISS and BM25
+               (dense, lexical, sentence_facts) -> on disk (build, store)
+    search/    question (query, scope, filters) -> ranked candidates (retrieve,
+               features, ranker) -> verbatim quotes with citations (quote, cite)
+    answer/    quotes -> an answer, related passages or nothing (verdict);
+               follow-ups (conversation); display and export (present, export)
+    evaluate/  judged questions and BEIR sets -> runs -> metrics and reports
+    app/       what the Streamlit front end stands on (service, uploads, access)
+    bench/     benchmarks and scale runs (not product code)
+Loose modules: cli (python -m qa), records (the typed records passed between
+stages), errors, openmp. This module is the public API: import from `qa`.
 """
 from __future__ import annotations
 
 from . import openmp  # noqa: F401  (first: sets how OpenMP threads wait, before torch and faiss load)
-from .answer import AnswerSettings, ask
-from .build import BuildReport, build_index, build_index_from_documents
-from .chunk import ChunkSettings
-from .embed import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from .answer.verdict import AnswerSettings, ask
+from .app.service import open_retriever
 from .errors import (
     BuildLocked,
     IndexDamaged,
@@ -23,13 +31,15 @@ from .errors import (
     QAError,
     UnsupportedDocument,
 )
-from .evaluate import Evaluation, Suite, evaluate, suite_from_questions
-from .questions import Evidence, QuestionItem, read_queries
+from .evaluate.judgments import Evidence, QuestionItem, read_queries
+from .evaluate.suite import Evaluation, Suite, evaluate, suite_from_questions
+from .evaluate.testing import assert_retrieval, open_suite
+from .index.build import BuildReport, build_index, build_index_from_documents
+from .index.embed import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from .index.store import LoadedIndex, load_index
+from .ingest.chunk import ChunkSettings
 from .records import Answer, Block, Chunk, Document, Passage, Sentence
-from .retrieve import RetrievalSettings, Retriever
-from .service import open_retriever
-from .store import LoadedIndex, load_index
-from .testing import assert_retrieval, open_suite
+from .search.retrieve import RetrievalSettings, Retriever
 
 __all__ = [
     "DEFAULT_MODEL", "Answer", "AnswerSettings", "Block", "BuildLocked", "BuildReport", "Chunk",

@@ -14,8 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+from qa.evaluate.metrics import DEFAULT_METRICS
+
 from .errors import QAError
-from .metrics import DEFAULT_METRICS
 
 DEFAULT_DOCS = "seeds"
 DEFAULT_INDEX = "index"
@@ -101,10 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--index", type=Path, required=True, help="index of the collection the questions were written on")
     r.add_argument("--questions", action="append", type=Path,
                    help="training question file (repeatable; default eval/ofsted/train.jsonl)")
-    r.add_argument("--out", type=Path, default=None, help="weights file (default qa/ranker_weights.json)")
+    r.add_argument("--out", type=Path, default=None, help="weights file (default qa/search/ranker_weights.json)")
     r.set_defaults(handler=_train_ranker)
 
-    from . import bench
+    from qa.bench import benchmark as bench
 
     m = sub.add_parser("bench", help="build, floor and query benchmark (JSON, Markdown table, plot)")
     bench.add_arguments(m)
@@ -131,8 +132,8 @@ def _question_args(p: argparse.ArgumentParser) -> None:
 
 
 def _filters(args: argparse.Namespace):
-    from .filters import Filters
-    from .gazetteer import load_gazetteer
+    from qa.ingest.gazetteer import load_gazetteer
+    from qa.search.filters import Filters
 
     gazetteer = load_gazetteer()
     authorities = []
@@ -151,8 +152,8 @@ def _filters(args: argparse.Namespace):
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build_index
-    from .embed import SentenceTransformerEmbedder, default_model
+    from qa.index.build import build_index
+    from qa.index.embed import SentenceTransformerEmbedder, default_model
 
     docs = args.docs or [Path(DEFAULT_DOCS)]
     embedder = SentenceTransformerEmbedder(args.model or default_model())
@@ -207,16 +208,16 @@ def _progress_printer():
 
 
 def _load_retriever(index_dir: Path):
-    from .embed import SentenceTransformerEmbedder
-    from .retrieve import Retriever
-    from .store import load_index
+    from qa.index.embed import SentenceTransformerEmbedder
+    from qa.index.store import load_index
+    from qa.search.retrieve import Retriever
 
     index = load_index(index_dir)
     return Retriever(index, SentenceTransformerEmbedder(index.manifest["model"]))
 
 
 def _questions(args: argparse.Namespace) -> list[tuple[str | None, str]]:
-    from .questions import read_queries
+    from qa.evaluate.judgments import read_queries
 
     if args.queries and args.question:
         raise QAError("Give either a QUESTION or --queries FILE, not both.")
@@ -228,7 +229,7 @@ def _questions(args: argparse.Namespace) -> list[tuple[str | None, str]]:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from .retrieve import RetrievalSettings
+    from qa.search.retrieve import RetrievalSettings
 
     if args.k < 1:
         raise QAError("--k must be at least 1.")
@@ -259,7 +260,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from .answer import ask
+    from qa.answer.verdict import ask
 
     questions = _questions(args)
     filters = _filters(args)
@@ -304,8 +305,8 @@ SHARED_REPORTS = Path("../shared/corpus/ofsted")
 def _adapt(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from .adapt import AdaptSettings, adapt
-    from .embed import ADAPTED_MODEL, MODELS_DIR
+    from qa.index.adapt import AdaptSettings, adapt
+    from qa.index.embed import ADAPTED_MODEL, MODELS_DIR
 
     settings = AdaptSettings() if args.epochs is None else replace(AdaptSettings(), epochs=args.epochs)
     out = args.out or MODELS_DIR / ADAPTED_MODEL
@@ -316,9 +317,9 @@ def _adapt(args: argparse.Namespace) -> int:
 
 
 def _train_ranker(args: argparse.Namespace) -> int:
-    from . import ranker
-    from .evaluate import suite_from_questions
-    from .questions import read_queries
+    from qa.evaluate.judgments import read_queries
+    from qa.evaluate.suite import suite_from_questions
+    from qa.search import ranker
 
     retriever = _load_retriever(args.index)
     items = [item for path in args.questions or [TRAINING_QUESTIONS] for item in read_queries(path)]
@@ -337,9 +338,9 @@ def _train_ranker(args: argparse.Namespace) -> int:
 
 
 def _check_questions(args: argparse.Namespace) -> int:
-    from .evaluate import check_judgments
-    from .questions import read_queries
-    from .store import load_index
+    from qa.evaluate.judgments import read_queries
+    from qa.evaluate.suite import check_judgments
+    from qa.index.store import load_index
 
     if not args.questions:
         raise QAError("--check needs --questions FILE.")
@@ -353,10 +354,10 @@ def _check_questions(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from . import eval_report
-    from .evaluate import ABSTENTION_GATES, COMPARE_CONFIGS, FUSION_ONLY, PRODUCT, calibrate, evaluate
-    from .metrics import parse_gate
-    from .testing import open_suite
+    from qa.evaluate import report as eval_report
+    from qa.evaluate.metrics import parse_gate
+    from qa.evaluate.suite import ABSTENTION_GATES, COMPARE_CONFIGS, FUSION_ONLY, PRODUCT, calibrate, evaluate
+    from qa.evaluate.testing import open_suite
 
     metrics = tuple(m.strip().lower() for m in args.metrics.split(",") if m.strip())
     if args.k < 1:

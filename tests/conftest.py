@@ -72,7 +72,7 @@ def seed_docs(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.index.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -80,7 +80,7 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
     """The seed articles alone, with the real model."""
-    from qa.build import build_index
+    from qa.index.build import build_index
 
     docs = tmp_path_factory.mktemp("seed-articles")
     for f in SEED_ARTICLES:
@@ -93,9 +93,9 @@ def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
 @pytest.fixture(scope="session")
 def default_retriever(tmp_path_factory, real_embedder):
     """The whole default collection (articles and sample reports), real model."""
-    from qa.build import build_index
-    from qa.retrieve import Retriever
-    from qa.store import load_index
+    from qa.index.build import build_index
+    from qa.index.store import load_index
+    from qa.search.retrieve import Retriever
 
     index_dir = tmp_path_factory.mktemp("default-index")
     build_index([SEEDS], index_dir, embedder=real_embedder)
@@ -104,8 +104,8 @@ def default_retriever(tmp_path_factory, real_embedder):
 
 @pytest.fixture(scope="session")
 def seed_retriever(seed_index_dir, real_embedder):
-    from qa.retrieve import Retriever
-    from qa.store import load_index
+    from qa.index.store import load_index
+    from qa.search.retrieve import Retriever
 
     return Retriever(load_index(seed_index_dir), real_embedder)
 

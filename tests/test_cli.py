@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.store import load_index
+from qa.index.store import load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSAGE_KEYS = {"rank", "score", "doc_id", "source", "title", "quote", "start", "end", "page", "paragraph", "citation"}

@@ -1,7 +1,7 @@
 """The whole shared collection (../shared/corpus/ofsted), parsed and indexed.
 
 Slow (a few minutes of PDF parsing): `make test-all` or `pytest -m slow`.
-The fake embedder stands in for the model; `python -m qa.bench` measures
+The fake embedder stands in for the model; `python -m qa bench` measures
 the real build.
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.build import build_index
-from qa.store import load_index
+from qa.index.build import build_index
+from qa.index.store import load_index
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "ofsted"
 

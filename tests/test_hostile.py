@@ -31,15 +31,15 @@ from hypothesis.control import currently_in_test_context
 from PIL import Image, ImageDraw
 from pypdf.generic import DecodedStreamObject, NameObject, StreamObject
 
-from qa.answer import ask
-from qa.build import build_index
+from qa.answer.verdict import ask
 from qa.errors import InvalidQuestion, UnsupportedDocument
-from qa.gazetteer import load_gazetteer
-from qa.load import MAX_FILE_BYTES, MAX_TEXT_FILE_BYTES, load_document, parse_bytes
-from qa.question import MAX_QUESTION_CHARS, parse_question
+from qa.index.build import build_index
+from qa.index.store import load_index
+from qa.ingest.gazetteer import load_gazetteer
+from qa.ingest.load import MAX_FILE_BYTES, MAX_TEXT_FILE_BYTES, load_document, parse_bytes
 from qa.records import Parsed, Passage
-from qa.retrieve import Retriever
-from qa.store import load_index
+from qa.search.query import MAX_QUESTION_CHARS, parse_question
+from qa.search.retrieve import Retriever
 
 ROOT = Path(__file__).resolve().parent.parent
 _SHARED_PDF = ROOT.parent / "shared/corpus/ofsted/80511_newham/children's services inspection - 25 march 2019.pdf"
@@ -309,7 +309,7 @@ import json, resource, sys, time
 from pathlib import Path
 sys.path[:0] = [sys.argv[3], sys.argv[4]]
 from conftest import FakeEmbedder
-from qa.build import build_index
+from qa.index.build import build_index
 started = time.perf_counter()
 report = build_index([Path(sys.argv[1])], Path(sys.argv[2]), embedder=FakeEmbedder())
 seconds = time.perf_counter() - started
@@ -415,7 +415,7 @@ def test_size_limits_are_checked_before_reading(tmp_path, monkeypatch, name, siz
 
 def test_text_limit_applies_to_extracted_text(tmp_path, monkeypatch) -> None:
     """A PDF or Word file can hold more text than its size suggests: the limit is on the text too."""
-    monkeypatch.setattr("qa.load.MAX_TEXT_CHARS", 1000)
+    monkeypatch.setattr("qa.ingest.load.MAX_TEXT_CHARS", 1000)
     (tmp_path / "word.docx").write_bytes(_word_document())
     load_document(tmp_path / "word.docx", tmp_path)  # under the limit
     shutil.copy(REAL_PDF, tmp_path / "report.pdf")
@@ -480,7 +480,7 @@ def test_links_to_files_are_followed_and_linked_folders_are_not(tmp_path, seed_d
 
 
 def test_an_upload_never_writes_through_a_link(tmp_path):
-    from qa.uploads import save_upload
+    from qa.app.uploads import save_upload
 
     folder, outside = tmp_path / "uploads", tmp_path / "outside.txt"
     folder.mkdir()
@@ -651,7 +651,7 @@ def test_unicode_case_folding_never_breaks_loading() -> None:
 
 def test_docx_paragraph_styles_match_python_docx(tmp_path) -> None:
     """The style table gives what python-docx's (slow) paragraph.style gives, unknown ids included."""
-    from qa.docx import _paragraph_styles
+    from qa.ingest.docx import _paragraph_styles
 
     d = docx.Document(io.BytesIO(_word_document()))
     d.add_paragraph("Plain")

@@ -1,0 +1,56 @@
+import pytest
+
+from qa.ingest.gazetteer import load_gazetteer
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return load_gazetteer()
+
+
+def test_finds_authorities_longest_first(gaz):
+    names = gaz.names_in("Reports on North Lincolnshire and Lincolnshire, and Rotherham.")
+    assert set(names) == {"North Lincolnshire", "Lincolnshire", "Rotherham"}
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("supervision in rotherham", ["Rotherham"]),
+        ("reading levels are low", []),
+        ("children in Reading", ["Reading"]),
+        ("BCP council", ["Bournemouth, Christchurch and Poole"]),
+        ("the City of Bristol", ["Bristol, City of"]),
+        ("Hull and County Durham", ["Kingston Upon Hull, City of", "Durham"]),
+        ("Yorkshire is big", []),
+    ],
+)
+def test_names_and_aliases(gaz, text, expected):
+    assert sorted(gaz.names_in(text)) == sorted(expected)
+
+
+def test_resolve_manifest_spelling(gaz):
+    assert gaz.resolve("bournemouth, christchurch & poole") == "Bournemouth, Christchurch and Poole"
+    assert gaz.resolve("nowhere") is None
+    assert gaz.region("Rotherham") == "Yorkshire and the Humber"
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("stoke LADO - does it have enough capacity?", ["Stoke-on-Trent"]),
+    ("halton 2020 inspection care leavers", ["Halton"]),
+    ("bucks front door", ["Buckinghamshire"]),
+    ("stoke on trent 2022 inspection", ["Stoke-on-Trent"]),
+    ("when kids in bath go missing", ["Bath and North East Somerset"]),
+    ("how is reading council doing", ["Reading"]),
+    ("what percentage of K&C care leavers were in education", ["Kensington and Chelsea"]),
+    ("Soton missing children team", ["Southampton"]),
+    # Everyday words stay words unless a council or a place's preposition is beside them.
+    ("progress in reading for children in care in Hull", ["Kingston Upon Hull, City of"]),
+    ("do they bury bad news in the report", []),
+])
+def test_a_question_names_places_in_lower_case_and_everyday_names(gaz, question, expected):
+    assert [name for name, _, _ in gaz.find(question, question=True)] == expected
+
+
+def test_in_documents_lower_case_words_are_not_places(gaz):
+    assert gaz.names_in("Children's reading improved; staff can bath babies; the bucks stop here.") == []
