@@ -7,8 +7,38 @@ text a reader sees. Nothing downstream of loading ever changes that text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
+
+
+class SentenceColumn(IntEnum):
+    """Columns of the index's sentence table (int64, one row per sentence, in
+    document order; a row's number is the sentence id)."""
+
+    DOC = 0  # index into the index's documents
+    START = 1  # character offsets into the document's text
+    END = 2
+    BLOCK = 3  # index into the document's blocks
+
+
+class ChunkColumn(IntEnum):
+    """Columns of the index's chunk table (int64, one row per chunk)."""
+
+    DOC = 0
+    START = 1
+    END = 2
+    FIRST_SENTENCE = 3  # sentence ids, inclusive
+    LAST_SENTENCE = 4
+
+
+class LayoutColumn(IntEnum):
+    """Columns of a PDF document's layout (see Document.layout)."""
+
+    OFFSET = 0  # where the run of characters starts in the stored text
+    LENGTH = 1
+    PAGE = 2  # 0-based
+    CHAR_INDEX = 3  # PDFium's index of the run's first character on that page
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +136,6 @@ class Passage:
     publisher: str | None = None
     places: tuple[str, ...] = ()
     link: str | None = None
-    chunk_id: int = -1
     evidence: float = 0.0  # best question-sentence similarity inside the quote
 
     def to_json(self) -> dict:

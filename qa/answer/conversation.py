@@ -11,7 +11,7 @@ user, so the inheritance is never hidden.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from qa.ingest.gazetteer import Gazetteer
 from qa.search.query import parse_question
@@ -40,7 +40,6 @@ class Conversation:
     topic: str = ""  # the last question's subject, without places and years
     places: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
-    turns: list[tuple[str, str]] = field(default_factory=list)  # (asked, understood)
 
     def resolve(self, question: str, gazetteer: Gazetteer) -> str:
         """The question as understood in this conversation; remembers it."""
@@ -69,12 +68,7 @@ class Conversation:
         self.years = final.years
         if final.has_subject:
             self.topic = final.topic.rstrip("?. ")
-        self.turns.append((question, understood))
         return understood
-
-    def reset(self) -> None:
-        self.topic, self.places, self.years = "", (), ()
-        self.turns.clear()
 
 
 def _names(places: tuple[str, ...]) -> str:

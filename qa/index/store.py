@@ -46,7 +46,7 @@ import numpy as np
 from scipy import sparse
 
 from qa.errors import BuildLocked, IndexDamaged, IndexMismatch, IndexNotBuilt
-from qa.records import Block, Chunk, Document, Sentence
+from qa.records import Block, Chunk, ChunkColumn, Document, Sentence, SentenceColumn
 
 from . import dense
 from .lexical import LexicalIndex
@@ -63,8 +63,8 @@ class LoadedIndex:
     folder: Path
     manifest: dict
     documents: list[Document]
-    sentences: np.ndarray  # int64 (n, 4)
-    chunks: np.ndarray  # int64 (m, 5)
+    sentences: np.ndarray  # int64 (n, 4): columns named by SentenceColumn
+    chunks: np.ndarray  # int64 (m, 5): columns named by ChunkColumn
     vectors: faiss.Index
     lexical: LexicalIndex
     repeated: np.ndarray  # bool per sentence
@@ -75,6 +75,27 @@ class LoadedIndex:
     def sentence(self, i: int) -> Sentence:
         d, s, e, b = (int(x) for x in self.sentences[i])
         return Sentence(d, s, e, b)
+
+    @cached_property
+    def doc_of_sentence(self) -> np.ndarray:
+        """Per sentence id, the index of its document."""
+        return self.sentences[:, SentenceColumn.DOC]
+
+    @cached_property
+    def chunk_of_sentence(self) -> np.ndarray:
+        """Per sentence id, the id of the chunk that holds it (chunks tile the sentences in order)."""
+        c = self.chunks
+        sizes = c[:, ChunkColumn.LAST_SENTENCE] - c[:, ChunkColumn.FIRST_SENTENCE] + 1
+        return np.repeat(np.arange(len(c)), sizes)
+
+    def sentences_of_chunks(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """The sentence ids of these chunks, in their order."""
+        if len(chunk_ids) == 0:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.chunks[chunk_ids]
+        return np.concatenate([
+            np.arange(a, b + 1) for a, b in rows[:, [ChunkColumn.FIRST_SENTENCE, ChunkColumn.LAST_SENTENCE]]
+        ])
 
     @cached_property
     def _documents_by_id(self) -> dict[str, Document]:

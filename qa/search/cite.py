@@ -10,15 +10,15 @@ from datetime import date
 
 import numpy as np
 
-from qa.records import Document
+from qa.records import Document, LayoutColumn
 
 
 def page_of(doc: Document, offset: int) -> int | None:
     """1-based page of a text offset: from the layout when the document has
     one (exact, footnotes included), else from where each page begins."""
     if doc.layout is not None and len(doc.layout):
-        row = max(0, int(np.searchsorted(doc.layout[:, 0], offset, side="right")) - 1)
-        return int(doc.layout[row, 2]) + 1
+        row = max(0, int(np.searchsorted(doc.layout[:, LayoutColumn.OFFSET], offset, side="right")) - 1)
+        return int(doc.layout[row, LayoutColumn.PAGE]) + 1
     if not doc.page_starts:
         return None
     return bisect.bisect_right(doc.page_starts, offset)

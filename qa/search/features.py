@@ -21,6 +21,7 @@ from qa.index import dense
 from qa.index.lexical import tokenize
 from qa.index.sentence_facts import FACTS
 from qa.index.store import LoadedIndex
+from qa.records import SentenceColumn
 
 from .query import Query
 
@@ -66,11 +67,9 @@ class SentenceTable:
     def __init__(self, index: LoadedIndex):
         self.index = index
         s = index.sentences
-        self.doc = s[:, 0]
-        block = s[:, 3]
-        chunks = index.chunks
-        self.chunk = np.repeat(np.arange(len(chunks)), chunks[:, 4] - chunks[:, 3] + 1) if len(chunks) else \
-            np.zeros(0, dtype=np.int64)
+        self.doc = index.doc_of_sentence
+        block = s[:, SentenceColumn.BLOCK]
+        self.chunk = index.chunk_of_sentence
         n = len(s)
         idx = np.arange(n)
         # the sentence before / after in the same block (-1 when none)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from qa.index.store import LoadedIndex
-from qa.records import Passage
+from qa.records import Passage, SentenceColumn
 
 from .cite import citation, page_of, paragraph_of
 
@@ -42,11 +42,12 @@ def choose_span(index: LoadedIndex, best: int) -> tuple[int, int]:
 
 
 def _same_block(index: LoadedIndex, a: int, b: int) -> bool:
-    return bool((index.sentences[a, [0, 3]] == index.sentences[b, [0, 3]]).all())
+    where = [SentenceColumn.DOC, SentenceColumn.BLOCK]
+    return bool((index.sentences[a, where] == index.sentences[b, where]).all())
 
 
 def make_passage(
-    index: LoadedIndex, chunk_id: int, lo: int, hi: int, *, rank: int, score: float, evidence: float
+    index: LoadedIndex, lo: int, hi: int, *, rank: int, score: float, evidence: float
 ) -> Passage:
     a, b = index.sentence(lo), index.sentence(hi)
     doc = index.documents[a.doc_index]
@@ -71,7 +72,6 @@ def make_passage(
         publisher=doc.publisher,
         places=doc.places,
         link=doc.link,
-        chunk_id=chunk_id,
         evidence=evidence,
     )
 

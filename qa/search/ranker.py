@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.index.embed import per_model_entry
+from qa.records import SentenceColumn
 
 from .features import FEATURES
 
@@ -71,7 +72,8 @@ def examples(retriever, items, *, spans, progress=None) -> list[tuple[np.ndarray
         rows = sentences[candidates]
         labels = np.zeros(len(candidates), dtype=np.int8)
         for d, start, end in spans[item.id]:
-            labels |= (rows[:, 0] == d) & (rows[:, 1] < end) & (start < rows[:, 2])
+            labels |= ((rows[:, SentenceColumn.DOC] == d) & (rows[:, SentenceColumn.START] < end)
+                       & (start < rows[:, SentenceColumn.END]))
         groups.append((features, labels))
         if progress:
             progress(n + 1, len(items))

@@ -21,14 +21,14 @@ from qa.index.embed import Embedder
 from qa.index.lexical import tokenize
 from qa.index.store import LoadedIndex
 from qa.ingest.gazetteer import Gazetteer, load_gazetteer
-from qa.records import Passage
+from qa.records import ChunkColumn, Passage
 
 from .features import SentenceTable, compute_features
 from .filters import Filters, document_mask, document_years, latest_per_authority, recency_of
 from .query import Query, parse_question
 from .quote import choose_span, make_passage
 from .ranker import DEFAULT_SHARE, load_ranker
-from .timing import Stopwatch
+from .timing import stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +72,12 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.gazetteer = gazetteer or load_gazetteer()
-        chunks = index.chunks
-        # sentence id -> chunk id
-        self._chunk_of_sentence = np.repeat(np.arange(len(chunks)), chunks[:, 4] - chunks[:, 3] + 1)
-        self._doc_of_sentence = index.sentences[:, 0]
+        self._chunk_of_sentence = index.chunk_of_sentence
+        self._doc_of_sentence = index.doc_of_sentence
         self._places = [set(d.places) for d in index.documents]
         self._years = [document_years(d) for d in index.documents]
         self._is_report = np.array([d.kind == "report" for d in index.documents], dtype=bool)
         self._latest = latest_per_authority(index.documents)
-        self.stopwatch = Stopwatch()
         self.ranker = load_ranker(index.manifest.get("model", ""))
         self.table = SentenceTable(index)
         self._recency = recency_of(index.documents)
@@ -103,7 +100,7 @@ class Retriever:
         """The question's vector. Places are left out: they are matched
         against documents' places, and in the text they would pull every
         sentence that merely names the place above the ones that answer."""
-        with self.stopwatch("encode"):
+        with stage("encode"):
             return self.embedder.encode([query.topic])[0]
 
     def collection_places(self) -> set[str]:
@@ -126,7 +123,7 @@ class Retriever:
             sentence_ids, fused, cosines = self._overview_sentences(query, qvec, allowed)
         else:
             sentence_ids, fused, cosines = self._rank_sentences(query, qvec, settings, allowed)
-        with self.stopwatch("quote"):
+        with stage("quote"):
             return self._quotes(sentence_ids, fused, cosines, k)
 
     def _quotes(self, sentence_ids: np.ndarray, fused: np.ndarray, cosines: np.ndarray, k: int) -> list[Passage]:
@@ -141,13 +138,7 @@ class Retriever:
             if quoted.intersection(range(lo, hi + 1)):
                 continue  # overlaps a quote already given
             p = make_passage(
-                self.index,
-                int(self._chunk_of_sentence[sid]),
-                lo,
-                hi,
-                rank=len(passages) + 1,
-                score=float(score),
-                evidence=float(cos),
+                self.index, lo, hi, rank=len(passages) + 1, score=float(score), evidence=float(cos)
             )
             quoted.update(range(lo, hi + 1))
             key = " ".join(p.quote.lower().split())
@@ -166,10 +157,10 @@ class Retriever:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.index.chunks) == 0:
             return empty, np.zeros(0), np.zeros(0)
-        with self.stopwatch("lexical"):
+        with stage("lexical"):
             lexical_all = self.index.lexical.scores(query.keywords)
         preferred = self._preferred_documents(query)
-        with self.stopwatch("vector"):  # (the candidate pools: mostly the FAISS searches)
+        with stage("vector"):  # (the candidate pools: mostly the FAISS searches)
             candidates = self._candidates(qvec, lexical_all, settings, allowed, preferred)
             cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
         if len(candidates) == 0:
@@ -181,7 +172,7 @@ class Retriever:
         if ranker is not None and settings.mode == "hybrid":
             share = settings.learned_share if settings.learned_share is not None else getattr(
                 ranker, "share", DEFAULT_SHARE)
-            with self.stopwatch("rank"):
+            with stage("rank"):
                 candidates, cos = self._learned_order(query, qvec, candidates, fused, cos, lexical_all, ranker,
                                                       settings.ranked, share)
         return candidates, fused, cos
@@ -236,20 +227,11 @@ class Retriever:
         dense_scores = cos
         if settings.context_weight:
             dense_scores = cos + settings.context_weight * self._neighbour_cosines(candidates, qvec)
-        with self.stopwatch("lexical"):
+        with stage("lexical"):
             lexical_scores = (1 - settings.coverage_weight) * _minmax(
                 lexical_all[self._chunk_of_sentence[candidates]]
             ) + settings.coverage_weight * self._coverage(candidates, query)
-        if settings.mode == "dense":
-            fused = _minmax(dense_scores)
-        elif settings.mode == "lexical":
-            fused = _minmax(lexical_scores)
-        elif settings.fusion == "rrf":
-            fused = 1.0 / (settings.rrf_k + _ranks(dense_scores)) + 1.0 / (settings.rrf_k + _ranks(lexical_scores))
-            fused = _minmax(fused)
-        else:
-            w = settings.dense_weight
-            fused = w * _minmax(dense_scores) + (1 - w) * _minmax(lexical_scores)
+        fused = fuse(_minmax(dense_scores), _minmax(lexical_scores), settings, dense_weight=settings.dense_weight)
         return fused + self._boosts(query, settings)[self._doc_of_sentence[candidates]]
 
     def features(
@@ -290,7 +272,7 @@ class Retriever:
         whole_cos = self.index.document_vectors @ qvec
         whole_bm25 = self.index.document_lexical.scores(query.keywords).astype(np.float64)
         best_chunk = np.zeros(n_docs)
-        np.maximum.at(best_chunk, self.index.chunks[:, 0], self.index.lexical.scores(query.keywords))
+        np.maximum.at(best_chunk, self.index.chunks[:, ChunkColumn.DOC], self.index.lexical.scores(query.keywords))
         if use_dense:
             _, ids = dense.search(self.index.vectors, qvec[None, :], pool)
             candidates[self._doc_of_sentence[ids[0][ids[0] >= 0]]] = True
@@ -306,13 +288,7 @@ class Retriever:
             return []
         dense_side = (_minmax(whole_cos[docs]) + _minmax(self._best_cosines(docs, qvec))) / 2 if use_dense else 0
         lexical_side = (_minmax(whole_bm25[docs]) + _minmax(best_chunk[docs])) / 2 if use_lexical else 0
-        if settings.mode != "hybrid":
-            fused = dense_side + lexical_side
-        elif settings.fusion == "rrf":
-            fused = 1.0 / (settings.rrf_k + _ranks(dense_side)) + 1.0 / (settings.rrf_k + _ranks(lexical_side))
-        else:
-            w = settings.document_dense_weight
-            fused = w * dense_side + (1 - w) * lexical_side
+        fused = fuse(dense_side, lexical_side, settings, dense_weight=settings.document_dense_weight)
         fused = fused + self._boosts(query, settings)[docs]
         order = np.argsort(-fused, kind="stable")[:k]
         return [(int(docs[i]), float(fused[i])) for i in order]
@@ -370,7 +346,7 @@ class Retriever:
             _, ids = dense.search(self.index.vectors, qvec[None, :], want * 4)
             pools.append(ids[0][ids[0] >= 0])
         if use_lexical:
-            pools.append(self._sentences_of_chunks(_top(lexical_all, want)))
+            pools.append(self.index.sentences_of_chunks(_top(lexical_all, want)))
         scopes = [m for m in (allowed, preferred if allowed is None else (
             allowed & preferred if preferred is not None else None)) if m is not None]
         for scope in scopes:
@@ -379,17 +355,12 @@ class Retriever:
                 cos = dense.vectors_of(self.index.vectors, sentence_ids) @ qvec
                 pools.append(sentence_ids[_top(cos, want * 4, positive_only=False)])
             if use_lexical:
-                chunk_ids = np.flatnonzero(scope[self.index.chunks[:, 0]])
-                pools.append(self._sentences_of_chunks(chunk_ids[_top(lexical_all[chunk_ids], want)]))
+                chunk_ids = np.flatnonzero(scope[self.index.chunks[:, ChunkColumn.DOC]])
+                pools.append(self.index.sentences_of_chunks(chunk_ids[_top(lexical_all[chunk_ids], want)]))
         candidates = np.unique(np.concatenate(pools)) if pools else np.zeros(0, dtype=np.int64)
         if allowed is not None:
             candidates = candidates[allowed[self._doc_of_sentence[candidates]]]
         return candidates[~self.index.repeated[candidates]]
-
-    def _sentences_of_chunks(self, chunk_ids: np.ndarray) -> np.ndarray:
-        if len(chunk_ids) == 0:
-            return np.zeros(0, dtype=np.int64)
-        return np.concatenate([np.arange(self.index.chunks[c, 3], self.index.chunks[c, 4] + 1) for c in chunk_ids])
 
     def _overview_sentences(
         self, query: Query, qvec: np.ndarray, allowed: np.ndarray | None
@@ -447,6 +418,23 @@ class Retriever:
     def _terms_of(self, sid: int) -> frozenset[str]:
         d, s, e, _ = self.index.sentences[sid]
         return frozenset(tokenize(self.index.documents[d].text[s:e]))
+
+
+def fuse(
+    dense_side: np.ndarray, lexical_side: np.ndarray, settings: RetrievalSettings, *, dense_weight: float
+) -> np.ndarray:
+    """One score per candidate from its two sides, each already in [0, 1] over
+    the candidates: the side the mode asks for alone, or the two mixed, by
+    weight (convex) or by rank (reciprocal rank fusion, rescaled to [0, 1]).
+    Sentences and documents are fused here alike; only their dense weight
+    differs. Boosts are the caller's, added after."""
+    if settings.mode == "dense":
+        return dense_side
+    if settings.mode == "lexical":
+        return lexical_side
+    if settings.fusion == "rrf":
+        return _minmax(1.0 / (settings.rrf_k + _ranks(dense_side)) + 1.0 / (settings.rrf_k + _ranks(lexical_side)))
+    return dense_weight * dense_side + (1 - dense_weight) * lexical_side
 
 
 def _is_date(value: str) -> bool:

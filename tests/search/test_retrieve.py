@@ -104,3 +104,117 @@ def test_answer_has_markers_for_each_citation(retriever):
     for n, p in enumerate(answer.citations, 1):
         assert f"[{n}]" in answer.text and p.rank == n
         assert " ".join(p.quote.split()) in answer.text
+
+
+# ---------------------------------------------------------------- the retrieval seam
+
+
+def test_index_columns_by_name_match_the_records_they_hold(retriever):
+    from qa.records import ChunkColumn, SentenceColumn
+
+    index = retriever.index
+    for i in range(len(index.sentences)):
+        s = index.sentence(i)
+        assert index.sentences[i, SentenceColumn.DOC] == s.doc_index == index.doc_of_sentence[i]
+        assert index.sentences[i, SentenceColumn.START] == s.start
+        assert index.sentences[i, SentenceColumn.END] == s.end
+    owner = {}
+    for c in range(len(index.chunks)):
+        chunk = index.chunk(c)
+        assert index.chunks[c, ChunkColumn.FIRST_SENTENCE] == chunk.first_sentence
+        for sid in range(chunk.first_sentence, chunk.last_sentence + 1):
+            owner[sid] = c
+            # a chunk's sentences lie inside its text span, in its document
+            s = index.sentence(sid)
+            assert s.doc_index == chunk.doc_index and chunk.start <= s.start < s.end <= chunk.end
+    assert owner == dict(enumerate(index.chunk_of_sentence.tolist()))
+    some = [len(index.chunks) - 1, 0]
+    expected = [sid for c in some for sid in range(index.chunk(c).first_sentence, index.chunk(c).last_sentence + 1)]
+    assert index.sentences_of_chunks(some).tolist() == expected
+
+
+def test_one_fusion_for_sentences_and_documents():
+    import numpy as np
+
+    from qa.search.retrieve import fuse
+
+    dense_side, lexical_side = np.array([1.0, 0.5, 0.0]), np.array([0.0, 0.2, 1.0])
+    assert fuse(dense_side, lexical_side, RetrievalSettings(mode="dense"), dense_weight=0.7) is dense_side
+    assert fuse(dense_side, lexical_side, RetrievalSettings(mode="lexical"), dense_weight=0.7) is lexical_side
+    mixed = fuse(dense_side, lexical_side, RetrievalSettings(), dense_weight=0.7)
+    assert np.allclose(mixed, [0.7, 0.41, 0.3])
+    rrf = fuse(dense_side, lexical_side, RetrievalSettings(fusion="rrf"), dense_weight=0.7)
+    # by rank only: the middle candidate is second on both sides, the others first on one and last on the other
+    assert rrf.min() == 0.0 and rrf.max() == 1.0 and rrf[1] == rrf.min() and rrf[0] == rrf[2]
+
+
+def test_documents_and_sentences_follow_the_same_dense_weight(retriever):
+    """All-dense and all-lexical weights rank documents as the dense and lexical modes do."""
+    query = retriever.parse("supervision and caseloads")
+    qvec = retriever.encode(query)
+    for weight, mode in ((1.0, "dense"), (0.0, "lexical")):
+        by_weight = retriever.rank_documents(query, qvec, settings=RetrievalSettings(document_dense_weight=weight))
+        by_mode = retriever.rank_documents(query, qvec, settings=RetrievalSettings(mode=mode))
+        common = {d for d, _ in by_weight} & {d for d, _ in by_mode}
+        assert [d for d, _ in by_weight if d in common] == [d for d, _ in by_mode if d in common]
+
+
+def test_stage_times_belong_to_the_call_that_records_them(retriever):
+    """The app's sessions share one retriever on several threads: a session's
+    figures must hold its own stages only, however the others interleave."""
+    import threading
+    import time
+
+    from qa.search.timing import record, stage
+
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other_session():
+        with record() as theirs:
+            with stage("vector"):
+                inside.set()
+                release.wait(5)
+        other.update(theirs)
+
+    other: dict = {}
+    thread = threading.Thread(target=other_session)
+    thread.start()
+    inside.wait(5)
+    with record() as mine:
+        retriever.search("supervision", k=1)
+        release.set()
+        thread.join()
+        time.sleep(0.01)
+    assert {"encode", "quote"} <= set(mine) and all(v < 5 for v in mine.values())
+    assert set(other) == {"vector"}  # the search's own stages went to `mine` only
+    assert other["vector"] > 0
+
+
+def test_stages_outside_a_record_are_not_kept(retriever):
+    from qa.search.timing import record
+
+    retriever.search("supervision", k=1)  # nothing recorded, nothing kept
+    with record() as seconds:
+        pass
+    assert seconds == {}
+
+
+def test_every_cache_in_the_package_is_bounded():
+    """A process serves many sessions for days: no memo may grow with them."""
+    import functools
+    import importlib
+    import pkgutil
+
+    import qa
+
+    found = 0
+    for info in pkgutil.walk_packages(qa.__path__, "qa."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for obj in vars(module).values():
+            if isinstance(obj, functools._lru_cache_wrapper):
+                found += 1
+                assert obj.cache_info().maxsize is not None, f"{info.name}.{obj.__name__}"
+    assert found  # the gazetteer, the tokenizer and the answer thresholds are memoised
