@@ -178,7 +178,7 @@ def test_a_second_build_process_is_refused_while_one_runs(tmp_path, collections)
     a, _, _ = collections
     index_dir = tmp_path / "index"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from qa import store\n"
+        [sys.executable, "-c", "import sys, time; from qa.index import store\n"
          "with store.build_lock(__import__('pathlib').Path(sys.argv[1])):\n"
          "    print('locked', flush=True); time.sleep(60)", str(index_dir)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
