@@ -78,6 +78,8 @@ def show_turn(svc: Service, turn, n: int) -> None:
         if turn.understood != turn.asked:
             st.caption(escape_markdown(f"Understood as: {turn.understood}"))
         a = turn.answer
+        for note in a.notes:
+            st.caption(escape_markdown(note))
         if a.answered:
             for p in a.citations:
                 passage_card(svc, p, number=p.rank, key=f"src-{n}-{p.rank}")

@@ -1,4 +1,4 @@
-"""How the sentence segmenter was chosen (README, "Choices").
+"""How the sentence segmenter was chosen (docs/choices.md).
 
 Needs the candidates, which the product does not install:
     .venv/bin/pip install pysbd==0.3.4 syntok==1.4.4 pypdfium2

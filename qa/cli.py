@@ -1,6 +1,6 @@
 """Command line: python -m qa build | search | ask | eval.
 
-The contract in DESIGN.md; outside evaluation scripts call it, so options
+The contract in docs/architecture.md ("The design note"); outside evaluation scripts call it, so options
 and JSON shapes stay stable. Errors go to stderr with exit code 2 (usage or
 input the user can fix) or 1 (anything else).
 """
@@ -282,6 +282,8 @@ def _ask(args: argparse.Namespace) -> int:
             print(json.dumps(out, ensure_ascii=False))
         else:
             print(f"Q: {question}" if qid is None else f"[{qid}] {question}")
+            for note in answer.notes:
+                print(f"({note})")
             print(answer.text)
             for p in answer.citations:
                 print(f"  [{p.rank}] {p.citation}")

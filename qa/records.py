@@ -169,6 +169,9 @@ class Answer:
     # "answered" (quotes that answer), "related" (passages about it, not an answer)
     # or "none" (nothing in the collection); `answered` is true for the first only.
     verdict: str = "answered"
+    # How the question was read where a reader could not tell ("Huddersfield:
+    # read as Kirklees, ..."): shown above the answer.
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -179,4 +182,5 @@ class Answer:
             "verdict": self.verdict,
             "reason": self.reason,
             "closest": [p.to_json() for p in self.closest],
+            "notes": list(self.notes),
         }

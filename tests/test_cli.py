@@ -1,4 +1,4 @@
-"""The command-line contract (DESIGN.md), run as outside scripts run it."""
+"""The command-line contract (docs/architecture.md, "The design note"), run as outside scripts run it."""
 
 from __future__ import annotations
 

@@ -44,6 +44,7 @@ def to_markdown(answers: list[Answer]) -> str:
     parts = ["# Questions and cited answers", ""]
     for a in answers:
         parts += [f"## {a.question}", ""]
+        parts += [f"*{note}*\n" for note in a.notes]
         if a.answered:
             for p in a.citations:
                 parts.append(f"> {' '.join(p.quote.split())} [{p.rank}]")

@@ -110,6 +110,15 @@ def ask(
     retriever: Retriever, question: str, *, settings: AnswerSettings = DEFAULT_ANSWER_SETTINGS,
     filters: Filters | None = None,
 ) -> Answer:
+    """Quotes that answer the question, related passages that do not, or nothing;
+    with a note for each town read as its authority."""
+    answer = _answer(retriever, question, settings=settings, filters=filters)
+    notes = tuple(f"{town}: read as {name}, the council that runs its children's services."
+                  for town, name in retriever.gazetteer.towns_in(question))
+    return replace(answer, notes=notes) if notes else answer
+
+
+def _answer(retriever: Retriever, question: str, *, settings: AnswerSettings, filters: Filters | None) -> Answer:
     query = retriever.parse(question)
     out_of_scope = check_scope(
         query, retriever.index.documents, retriever.gazetteer, retriever.collection_places()

@@ -281,8 +281,10 @@ def _build_rows(r: dict) -> list[tuple[str, str]]:
         ("documents indexed / skipped", f"{b['documents']} / {len(b['skipped'])}"),
         ("sentences / chunks", f"{b['sentences']:,} / {b['chunks']:,}"),
         ("build time (model loaded)", f"{b['seconds']:.0f} s"),
-        ("build stages: load / embed / index", " / ".join(
-            f"{b.get('stage_seconds', {}).get(k, 0):.0f} s" for k in ("loading", "embedding", "indexing"))),
+        # (runs from before the build timed its stages have no such row, not a row of zeros)
+        *([("build stages: load / embed / index", " / ".join(
+            f"{b['stage_seconds'].get(k, 0):.0f} s" for k in ("loading", "embedding", "indexing")))]
+          if b.get("stage_seconds") else []),
         ("floor: extract + encode", f"{f['seconds']:.0f} s ({f['extract_seconds']:.0f} + {f['encode_seconds']:.0f} s)"),
         ("build / floor", f"{r['ratio']:.2f}"),
         ("throughput", f"{b['documents'] / b['seconds']:.2f} docs/s, {b['sentences'] / b['seconds']:.0f} sentences/s"),

@@ -135,7 +135,8 @@ def run(index_dir: Path, target_chunks: int, questions: list[str], ef_searches: 
 
 def format_result(r: dict) -> str:
     def row(name: str, x: dict, recall: str) -> str:
-        st = " / ".join(f"{s} {x['stages'][s]['p50_ms']:.1f}" for s in STAGES)
+        # (a run from before a stage was timed has no figure for it)
+        st = " / ".join(f"{s} {x['stages'][s]['p50_ms']:.1f}" for s in STAGES if s in x["stages"])
         return f"| {name} | {recall} | {x['search']['p50_ms']:.1f} | {x['search']['p95_ms']:.1f} | {st} |"
 
     return "\n".join([

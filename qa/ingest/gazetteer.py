@@ -7,6 +7,13 @@ county abbreviations, "Hants", "Notts"; a town standing for its authority,
 "Stoke", "Southend"; initials councils use, "RBKC"). Names are matched as
 whole words, longest first, so "North Lincolnshire" is not also "Lincolnshire",
 with or without full stops ("St Helens", "St. Helens").
+
+qa/ingest/towns.csv maps towns to the authority that runs children's services
+there ("Huddersfield" is Kirklees, "Crawley" West Sussex), for questions only:
+someone who asks about Huddersfield means Kirklees's reports, while a report
+or an article that mentions a town is not thereby about that authority. Towns
+whose names are everyday words or are shared by places in two authorities are
+left out of the file.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from pathlib import Path
 
 DEFAULT_GAZETTEER = Path(__file__).with_name("local_authorities.csv")
 EVERYDAY_NAMES = Path(__file__).with_name("everyday_place_names.csv")
+TOWNS = Path(__file__).with_name("towns.csv")
 
 # Authority names that are also everyday English words: matched only when
 # written with a capital letter, so "reading levels" is not Reading.
@@ -32,6 +40,15 @@ _COMMON_WORDS = {
 # they need a council beside them ("bath council", "reading's") or, but for
 # "reading", a preposition before them ("kids in bath").
 _WORDS_IN_QUESTIONS = {"reading", "bath", "bury", "barking", "slough"}
+# A town stands for its authority after a place's preposition or before a council's words.
+_TOWN_BEFORE = re.compile(
+    r"\b(?:in|at|from|around|near|about|for|across|covering|serving|outside|within)\s+(?:the\s+)?"
+    r"(?:(?:town|city|area)\s+of\s+)?$", re.I)
+_TOWN_AFTER = re.compile(
+    r"^(?:['’]s\b|\s+(?:council|borough|area|children|social|family|families|care\s+leavers|front\s+door)\b)", re.I)
+_NAME_GOES_ON = re.compile(
+    r"^\s+(?:hospitals?|university|college|academy|school|station|road|street|airport|park|united|city\s+fc)\b", re.I)
+_LISTED_AFTER = re.compile(r"\s*(?:,|\band\b|\bor\b|&)\s*$", re.I)
 _COUNCIL_AFTER = re.compile(r"^(?:['’]s\b|\s+(?:council|borough)\b)", re.I)
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from)\s+$", re.I)
 
@@ -45,22 +62,25 @@ class Authority:
 
 
 class Gazetteer:
-    def __init__(self, authorities: list[Authority]):
+    def __init__(self, authorities: list[Authority], *, towns: dict[str, str] | None = None):
         self.authorities = {a.name: a for a in authorities}
         alias_to_name: dict[str, str] = {}
         for a in authorities:
             for alias in a.aliases:
                 alias_to_name.setdefault(alias.lower(), a.name)
         self._alias_to_name = alias_to_name
-        # Longest alias first so the regex prefers the most specific name.
-        aliases = sorted(alias_to_name, key=len, reverse=True)
-        pattern = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in aliases)
-        self._regex = re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
+        self._regex = _whole_names(alias_to_name)  # longest first: the most specific name wins
         self._initialism_to_name = {i: a.name for a in authorities for i in a.initialisms}
         self._initialisms = re.compile(
             r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, self._initialism_to_name), key=len, reverse=True))
             + r")(?![\w-])"
         ) if self._initialism_to_name else None
+        # Towns: only where they are no authority's own name or alias.
+        self._towns_by_key = {
+            t.lower(): (t, name) for t, name in (towns or {}).items()
+            if name in self.authorities and t.lower() not in alias_to_name
+        }
+        self._towns = _whole_names(self._towns_by_key) if self._towns_by_key else None
 
     def find(self, text: str, *, question: bool = False) -> list[tuple[str, int, int]]:
         """Every authority named in `text`, as (canonical name, start, end);
@@ -82,6 +102,44 @@ class Gazetteer:
                 if not any(s < m.end() and m.start() < e for s, e in taken):
                     found.append((self._initialism_to_name[m.group(0)], m.start(), m.end()))
             found.sort(key=lambda f: f[1])
+        if question:
+            towns = [(s, e, name) for _, name, s, e in self._towns_found(text, found)]
+            # a longer town wins over an authority's name inside it ("Sutton Coldfield")
+            found = [f for f in found if not any(s <= f[1] and f[2] <= e for s, e, _ in towns)]
+            found = sorted(found + [(name, s, e) for s, e, name in towns], key=lambda f: f[1])
+        return found
+
+    def towns_in(self, question: str) -> list[tuple[str, str]]:
+        """The towns a question names that stand for their authority, as
+        (the town, the authority), so the answer can say so."""
+        return [(town, name) for town, name, _, _ in self._towns_found(question, self.find(question))]
+
+    def _towns_found(self, text: str, places: list[tuple[str, int, int]]) -> list[tuple[str, str, int, int]]:
+        """Towns that stand for a place in this question: after "in", "at",
+        "around" and the like or before "council", "'s", "children's services";
+        or listed after such a place ("in Chatham and Rochester"). A town inside
+        a name ("the University of Chichester", "the Luton and Dunstable
+        hospital", "a service called Marlborough") is no place asked about."""
+        if self._towns is None:
+            return []
+        found: list[tuple[str, str, int, int]] = []
+        place_ends = {e for _, _, e in places}
+        for m in self._towns.finditer(text):
+            s, e = m.span()
+            if any(a < e and s < b and not (s <= a and b <= e) for _, a, b in places):
+                continue  # part of an authority's own name, or across one
+            town, name = self._towns_by_key.get(re.sub(r"\s+", " ", m.group(0).lower()), (None, None))
+            if town is None:  # case folding wider than lower(), as in find
+                continue
+            before, after = text[:s], text[e:]
+            listed = _LISTED_AFTER.search(before)
+            alone = not before.strip() and not after.strip(" ?.!")
+            if _NAME_GOES_ON.match(after):
+                continue
+            if (alone or _TOWN_BEFORE.search(before) or _TOWN_AFTER.match(after)
+                    or (listed and listed.start() in place_ends)):
+                found.append((town, name, s, e))
+                place_ends.add(e)
         return found
 
     def names_in(self, text: str) -> list[str]:
@@ -99,6 +157,15 @@ class Gazetteer:
     def region(self, name: str) -> str | None:
         a = self.authorities.get(name)
         return a.region if a else None
+
+
+def _whole_names(names: dict[str, str]) -> re.Pattern[str]:
+    """Any of these names as whole words, longest first, any case and spacing."""
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(
+        r"(?<![\w-])(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered) + r")(?![\w-])",
+        re.IGNORECASE,
+    )
 
 
 def _lower_case_name(word: str, text: str, start: int, end: int) -> bool:
@@ -169,8 +236,17 @@ def _initialisms(rows: list[dict[str, str]]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
+def _towns(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8", newline="") as f:
+        return {row["town"].strip(): row["authority"].strip() for row in csv.DictReader(f) if row["town"].strip()}
+
+
 @lru_cache(maxsize=4)
-def load_gazetteer(path: str | Path = DEFAULT_GAZETTEER, everyday: str | Path = EVERYDAY_NAMES) -> Gazetteer:
+def load_gazetteer(
+    path: str | Path = DEFAULT_GAZETTEER, everyday: str | Path = EVERYDAY_NAMES, towns: str | Path = TOWNS
+) -> Gazetteer:
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     extra = _everyday_names(Path(everyday))
@@ -180,4 +256,4 @@ def load_gazetteer(path: str | Path = DEFAULT_GAZETTEER, everyday: str | Path = 
                   _without_stops(_aliases(r) + tuple(extra.get(r["local_authority_ons_name"], ()))),
                   initialisms.get(r["local_authority_ons_name"], ()))
         for r in rows
-    ])
+    ], towns=_towns(Path(towns)))

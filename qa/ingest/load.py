@@ -26,7 +26,7 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 # Text and web pages: their bytes are (mostly) text to embed, so the limit is
 # set by indexing time, not memory. The longest of the 445 real Ofsted reports
 # in the shared corpus has 0.15 MB of text and all of them together 24 MB,
-# which took 744 s to embed on 2 CPU cores (README, benchmark): about 2 MB a
+# which took 744 s to embed on 2 CPU cores (docs/measurements.md): about 2 MB a
 # minute. So 10 MB (some 70 long reports in one file) holds a build for about
 # five minutes, while a 50 MB dump would hold it for half an hour or more, and
 # is almost surely a mistake. Checked from the file's size, before reading it.

@@ -1,6 +1,6 @@
 """Sentence segmentation with exact character offsets.
 
-blingfire was chosen over pysbd and syntok by measurement (README, "Choices"):
+blingfire was chosen over pysbd and syntok by measurement (docs/choices.md):
 on the seed articles it and syntok made no errors where pysbd made five
 (it missed both splits inside curly-quoted speech), and on ten Ofsted
 reports it was about five times faster than syntok.

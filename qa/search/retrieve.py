@@ -4,7 +4,7 @@ The ranking unit is the sentence, since it is what gets quoted. Its dense
 score is its own cosine to the question; its lexical score mixes the BM25 of
 its chunk (context) with the share of the question's words it contains. Both
 are min-max normalised over the candidates and mixed (a convex combination,
-which measured better than reciprocal rank fusion: README, "Choices").
+which measured better than reciprocal rank fusion: docs/choices.md, "Fusion").
 Documents about the authority or year the question names, or the latest
 inspection when it asks for that, are preferred; filters exclude documents.
 """
@@ -260,7 +260,7 @@ class Retriever:
         chunk. Each signal is min-max normalised over the candidates, the two
         of a side averaged, and the sides mixed like passages are. On the
         BEIR-format sets in bench/ this beat either half of each side and
-        reciprocal rank fusion (README, "Ranking documents").
+        reciprocal rank fusion (docs/choices.md, "Ranking documents").
         """
         n_docs = len(self.index.documents)
         if n_docs == 0 or len(self.index.chunks) == 0:

@@ -48,7 +48,7 @@ def test_hybrid_beats_each_part_and_the_naive_pipeline(runs):
 
 
 def test_hybrid_thresholds(runs):
-    # Measured 0.69 / 0.91 / 0.78 (README); the floor leaves room for noise only.
+    # Measured 0.69 / 0.91 / 0.78 (docs/evaluation.md); the floor leaves room for noise only.
     assert runs["hybrid"]["recall@1"] >= 0.60
     assert runs["hybrid"]["recall@5"] >= 0.85
     assert runs["hybrid"]["mrr@10"] >= 0.70
@@ -104,7 +104,7 @@ def test_report_question_set_on_the_default_collection(default_retriever):
     """Questions about the sample reports, asked of the whole default collection."""
     items = read_queries(REPORT_QUESTIONS)
     runs = compare(default_retriever, items)
-    # Measured 0.68 / 0.93 / 0.77 (README).
+    # Measured 0.68 / 0.93 / 0.77 (docs/evaluation.md).
     assert runs["hybrid"]["recall@1"] >= 0.60 and runs["hybrid"]["recall@5"] >= 0.88, runs
     for other in ("dense", "lexical", "naive paragraphs"):
         assert runs["hybrid"]["mrr@10"] > runs[other]["mrr@10"], runs

@@ -54,3 +54,46 @@ def test_a_question_names_places_in_lower_case_and_everyday_names(gaz, question,
 
 def test_in_documents_lower_case_words_are_not_places(gaz):
     assert gaz.names_in("Children's reading improved; staff can bath babies; the bucks stop here.") == []
+
+
+# ---------------------------------------------------------------- towns standing for their authority
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How are children in care doing in Huddersfield?", ["Kirklees"]),
+    ("what did ofsted say about crawley children's services", ["West Sussex"]),
+    ("care leavers in Barrow-in-Furness", ["Westmorland and Furness"]),
+    ("front doors in Leeds and Dewsbury compared", ["Leeds", "Kirklees"]),
+    ("Huddersfield council care leavers", ["Kirklees"]),
+])
+def test_a_town_in_a_question_is_its_authority(gaz, question, expected):
+    assert [name for name, _, _ in gaz.find(question, question=True)] == expected
+
+
+def test_a_town_in_a_document_does_not_make_it_about_that_authority(gaz):
+    """A Leeds article that mentions a Huddersfield family is about Leeds only."""
+    assert gaz.names_in("Leeds social workers placed a child with a family in Huddersfield.") == ["Leeds"]
+
+
+def test_towns_in_names_the_town_as_written_in_the_file(gaz):
+    assert gaz.towns_in("support for care leavers in HUDDERSFIELD and Leeds") == [("Huddersfield", "Kirklees")]
+    assert gaz.towns_in("support for care leavers in Leeds") == []
+
+
+def test_the_town_file_names_real_authorities_and_never_shadows_one():
+    import csv
+
+    from qa.ingest.gazetteer import TOWNS, Gazetteer, load_gazetteer
+
+    gaz = load_gazetteer()
+    with open(TOWNS, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 200
+    towns = [r["town"].strip().lower() for r in rows]
+    assert len(towns) == len(set(towns)), "a town is listed twice"
+    without_towns = Gazetteer(list(gaz.authorities.values()))
+    for r in rows:
+        assert r["authority"] in gaz.authorities, r
+        # a town that is itself an authority's name or alias would be read as that authority
+        assert without_towns.resolve(r["town"]) is None, r
+        assert gaz.find(f"children in {r['town']}", question=True)[0][0] == r["authority"], r

@@ -58,6 +58,17 @@ def test_questions_outside_the_collection_say_why_and_quote_nothing(default_retr
         assert words in answer.reason, (question, answer.reason)
 
 
+def test_a_town_is_answered_from_its_authoritys_reports_and_the_answer_says_so(default_retriever):
+    answer = ask(default_retriever, "What did inspectors say about care leavers in Weymouth?")
+    assert answer.notes == ("Weymouth: read as Dorset, the council that runs its children's services.",)
+    assert answer.citations and all("dorset" in c.source.lower() for c in answer.citations)
+    assert answer.to_json()["notes"] == list(answer.notes)
+    # A town of an authority the collection does not hold: no reports on it, and why.
+    elsewhere = ask(default_retriever, "How good are children's services in Huddersfield?")
+    assert elsewhere.verdict == NONE and "Kirklees" in elsewhere.reason and not elsewhere.citations
+    assert elsewhere.notes and "Kirklees" in elsewhere.notes[0]
+
+
 def _report(date: str, **meta: str) -> Document:
     return Document(doc_id=f"r-{date}", source=f"{date}.pdf", title="Inspection", text="x", content_hash=date,
                     kind="report", date=date, places=("Wokingham",), meta=meta)
