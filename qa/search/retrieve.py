@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from qa.index import dense
-from qa.index.embed import Embedder
+from qa.index.embed import Embedder, per_model_entry
 from qa.index.lexical import tokenize
 from qa.index.store import LoadedIndex
 from qa.ingest.gazetteer import Gazetteer, load_gazetteer
@@ -36,6 +37,11 @@ class RetrievalSettings:
     mode: str = "hybrid"  # "hybrid", "dense" or "lexical"
     fusion: str = "convex"  # "convex" (normalised scores) or "rrf"
     dense_weight: float = 0.7
+    # The dense weight for sentences of articles (and any document that is not a
+    # report: benchmark corpora); None: the index model's own, chosen on the seed
+    # articles' dev questions (FUSION_WEIGHTS_FILE), else dense_weight. Reports keep
+    # dense_weight: the learned ranker was trained on their fusion.
+    article_dense_weight: float | None = None
     # Lexical side of a sentence: BM25 of its chunk (context) mixed with the
     # idf-weighted share of the question's words found in the sentence itself.
     coverage_weight: float = 0.5
@@ -65,6 +71,7 @@ class RetrievalSettings:
 
 
 DEFAULT_SETTINGS = RetrievalSettings()
+FUSION_WEIGHTS_FILE = Path(__file__).with_name("fusion_weights.json")
 
 
 class Retriever:
@@ -79,6 +86,8 @@ class Retriever:
         self._is_report = np.array([d.kind == "report" for d in index.documents], dtype=bool)
         self._latest = latest_per_authority(index.documents)
         self.ranker = load_ranker(index.manifest.get("model", ""))
+        self._article_dense_weight = per_model_entry(FUSION_WEIGHTS_FILE, index.manifest.get("model", "")).get(
+            "article_dense_weight")
         self.table = SentenceTable(index)
         self._recency = recency_of(index.documents)
         self._collection_places: set[str] = set().union(*self._places) if self._places else set()
@@ -231,8 +240,18 @@ class Retriever:
             lexical_scores = (1 - settings.coverage_weight) * _minmax(
                 lexical_all[self._chunk_of_sentence[candidates]]
             ) + settings.coverage_weight * self._coverage(candidates, query)
-        fused = fuse(_minmax(dense_scores), _minmax(lexical_scores), settings, dense_weight=settings.dense_weight)
+        fused = fuse(_minmax(dense_scores), _minmax(lexical_scores), settings,
+                     dense_weight=self._dense_weights(candidates, settings))
         return fused + self._boosts(query, settings)[self._doc_of_sentence[candidates]]
+
+    def _dense_weights(self, candidates: np.ndarray, settings: RetrievalSettings) -> float | np.ndarray:
+        """The dense weight of each candidate sentence: reports' and articles' (see RetrievalSettings)."""
+        article = settings.article_dense_weight
+        if article is None:
+            article = self._article_dense_weight if self._article_dense_weight is not None else settings.dense_weight
+        if article == settings.dense_weight:
+            return settings.dense_weight
+        return np.where(self._is_report[self._doc_of_sentence[candidates]], settings.dense_weight, float(article))
 
     def features(
         self, query: Query, qvec: np.ndarray, candidates: np.ndarray, lexical_all: np.ndarray,
@@ -421,13 +440,14 @@ class Retriever:
 
 
 def fuse(
-    dense_side: np.ndarray, lexical_side: np.ndarray, settings: RetrievalSettings, *, dense_weight: float
+    dense_side: np.ndarray, lexical_side: np.ndarray, settings: RetrievalSettings, *,
+    dense_weight: float | np.ndarray,
 ) -> np.ndarray:
     """One score per candidate from its two sides, each already in [0, 1] over
     the candidates: the side the mode asks for alone, or the two mixed, by
     weight (convex) or by rank (reciprocal rank fusion, rescaled to [0, 1]).
     Sentences and documents are fused here alike; only their dense weight
-    differs. Boosts are the caller's, added after."""
+    differs (one weight, or one per candidate). Boosts are the caller's, added after."""
     if settings.mode == "dense":
         return dense_side
     if settings.mode == "lexical":

@@ -218,3 +218,27 @@ def test_every_cache_in_the_package_is_bounded():
                 found += 1
                 assert obj.cache_info().maxsize is not None, f"{info.name}.{obj.__name__}"
     assert found  # the gazetteer, the tokenizer and the answer thresholds are memoised
+
+
+def test_articles_take_their_own_dense_weight_and_reports_keep_theirs(retriever):
+    """Articles follow article_dense_weight; dense_weight (what the ranker was trained on) is the reports'."""
+    for question in ("supervision in Leeds", "caseloads", "independent reviewing officers"):
+        dense_top = retriever.search(question, k=1, settings=RetrievalSettings(mode="dense"))[0]
+        lexical_top = retriever.search(question, k=1, settings=RetrievalSettings(mode="lexical"))[0]
+        articles_dense = RetrievalSettings(dense_weight=0.0, article_dense_weight=1.0)
+        articles_lexical = RetrievalSettings(dense_weight=1.0, article_dense_weight=0.0)
+        all_dense = retriever.search(question, k=1, settings=articles_dense)
+        all_lexical = retriever.search(question, k=1, settings=articles_lexical)
+        assert (all_dense[0].doc_id, all_dense[0].start) == (dense_top.doc_id, dense_top.start)
+        assert (all_lexical[0].doc_id, all_lexical[0].start) == (lexical_top.doc_id, lexical_top.start)
+
+
+def test_each_model_has_its_article_weight_on_file():
+    import json
+
+    from qa.index.embed import ADAPTED_MODEL, DEFAULT_MODEL
+    from qa.search.retrieve import FUSION_WEIGHTS_FILE
+
+    table = json.loads(FUSION_WEIGHTS_FILE.read_text())
+    for model in (DEFAULT_MODEL, ADAPTED_MODEL):
+        assert 0.0 <= table[model]["article_dense_weight"] <= 1.0 and table[model]["chosen_on"]
