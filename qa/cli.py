@@ -105,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None, help="weights file (default qa/search/ranker_weights.json)")
     r.set_defaults(handler=_train_ranker)
 
+    x = sub.add_parser("learn-expansions", help="learn which report words go with the words staff use, "
+                       "from the training questions (seconds)")
+    x.add_argument("--questions", action="append", type=Path,
+                   help="training question file (repeatable; default eval/ofsted/train.jsonl)")
+    x.add_argument("--out", type=Path, default=None, help="table file (default qa/search/expansions.json)")
+    x.set_defaults(handler=_learn_expansions)
+
     from qa.bench import benchmark as bench
 
     m = sub.add_parser("bench", help="build, floor and query benchmark (JSON, Markdown table, plot)")
@@ -291,6 +298,23 @@ def _ask(args: argparse.Namespace) -> int:
                 print(f"  (closest, not an answer) {' '.join(p.quote.split())}\n     — {p.citation}")
             print()
     return status
+
+
+def _learn_expansions(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from qa.evaluate.judgments import read_queries
+    from qa.ingest.gazetteer import load_gazetteer
+    from qa.search import expansion
+
+    paths = args.questions or [TRAINING_QUESTIONS]
+    items = [item for path in paths for item in read_queries(path)]
+    settings = expansion.ExpansionSettings()
+    table = expansion.learn(items, load_gazetteer(), settings)
+    out = args.out or expansion.EXPANSIONS_FILE
+    expansion.save(table, about={"questions": [str(p) for p in paths], **asdict(settings)}, path=out)
+    print(f"{len(table)} question words expanded, from {len(items)} questions: {out}")
+    return 0
 
 
 def _emit_error(args: argparse.Namespace, qid: str, question: str, error: QAError) -> None:

@@ -69,6 +69,12 @@ class LexicalIndex:
             return np.zeros(n, dtype=np.float32)
         return np.asarray(self._model.get_scores(terms), dtype=np.float32)
 
+    def scores_of_terms(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for stemmed terms already in the vocabulary."""
+        if not terms:
+            return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._model.get_scores(terms), dtype=np.float32)
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term (0 when unknown)."""
         if term not in self._vocab:

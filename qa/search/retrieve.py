@@ -24,6 +24,7 @@ from qa.index.store import LoadedIndex
 from qa.ingest.gazetteer import Gazetteer, load_gazetteer
 from qa.records import ChunkColumn, Passage
 
+from . import expansion
 from .features import SentenceTable, compute_features
 from .filters import Filters, document_mask, document_years, latest_per_authority, recency_of
 from .query import Query, parse_question
@@ -68,6 +69,10 @@ class RetrievalSettings:
     # the ranker's own, chosen on dev for its model.
     learned_share: float | None = None
     ranked: int = 200  # the fusion's best this many are what the ranker reorders
+    # BM25 of the words the question's words go with in answers (qa/search/expansion.py),
+    # added to the chunk's BM25 at this weight, in collections of reports: "locum"
+    # finds "agency staff". Chosen on dev (0.2 / 0.4 / 0.7: see docs/evaluation.md).
+    expansion_weight: float = 0.2
 
 
 DEFAULT_SETTINGS = RetrievalSettings()
@@ -86,6 +91,8 @@ class Retriever:
         self._is_report = np.array([d.kind == "report" for d in index.documents], dtype=bool)
         self._latest = latest_per_authority(index.documents)
         self.ranker = load_ranker(index.manifest.get("model", ""))
+        # Learned from questions about reports: a collection without reports keeps its words.
+        self.expansions = expansion.load() if self._is_report.any() else {}
         self._article_dense_weight = per_model_entry(FUSION_WEIGHTS_FILE, index.manifest.get("model", "")).get(
             "article_dense_weight")
         self.table = SentenceTable(index)
@@ -167,7 +174,7 @@ class Retriever:
         if len(self.index.chunks) == 0:
             return empty, np.zeros(0), np.zeros(0)
         with stage("lexical"):
-            lexical_all = self.index.lexical.scores(query.keywords)
+            lexical_all = self._chunk_lexical(query, settings)
         preferred = self._preferred_documents(query)
         with stage("vector"):  # (the candidate pools: mostly the FAISS searches)
             candidates = self._candidates(qvec, lexical_all, settings, allowed, preferred)
@@ -221,7 +228,7 @@ class Retriever:
     ) -> tuple[np.ndarray, np.ndarray]:
         """What the learned ranker sees for a question: the fusion's best
         `settings.ranked` sentence ids and their features (training, qa/search/ranker.py)."""
-        lexical_all = self.index.lexical.scores(query.keywords)
+        lexical_all = self._chunk_lexical(query, settings)
         candidates = self._candidates(qvec, lexical_all, settings, None, self._preferred_documents(query))
         cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
         fused = self._fused(query, qvec, candidates, cos, lexical_all, settings)
@@ -243,6 +250,19 @@ class Retriever:
         fused = fuse(_minmax(dense_scores), _minmax(lexical_scores), settings,
                      dense_weight=self._dense_weights(candidates, settings))
         return fused + self._boosts(query, settings)[self._doc_of_sentence[candidates]]
+
+    def _chunk_lexical(self, query: Query, settings: RetrievalSettings) -> np.ndarray:
+        """Each chunk's BM25 for the question, plus its BM25 for the words the
+        question's words go with in answers, weighted."""
+        scores = self.index.lexical.scores(query.keywords)
+        if not settings.expansion_weight or not self.expansions:
+            return scores
+        # every word asked, known to the collection or not: "locum" is in no report
+        asked = tokenize(query.keywords)
+        extra = expansion.expand(asked, self.expansions, self.index.lexical.vocabulary)
+        if not extra:
+            return scores
+        return scores + settings.expansion_weight * self.index.lexical.scores_of_terms(extra)
 
     def _dense_weights(self, candidates: np.ndarray, settings: RetrievalSettings) -> float | np.ndarray:
         """The dense weight of each candidate sentence: reports' and articles' (see RetrievalSettings)."""
