@@ -165,21 +165,22 @@ here).
   takes {load_s:.0f} s, so running PDF extraction in parallel with encoding could save at most 2% and was not done;
   batching (32) and length-sorted batches are in.
 - **search p50 {search_p50:.0f} ms, p95 {search_p95:.0f} ms** in a warm process on {served_sentences:,} sentences
-  (target p50 at most 50 ms; four quiet runs on 2026-12-01: p50 40.2, 45.1, 40.7, 43.6 ms). Encoding the question
-  is most of it ({encode:.0f} ms: the same model took 10 ms on this machine in November's run, so the machine
-  itself varies), the HNSW search and candidate scoring {vector:.0f} ms, the learned ranker {rank:.0f} ms, BM25
-  and word coverage under 2 ms, choosing quotes under 1 ms. Two changes got it there from 73-89 ms: the collection
-  is past 100,000 vectors, so `qa build` gives it an HNSW graph instead of exact search (vector stage 35 to
-  {vector:.0f} ms, the same rank for every dev and test question's answer: "The index kind follows the size" in
+  (target p50 at most 50 ms; the file's run; earlier quiet runs, on 2026-12-01 before query expansion: p50 40.2,
+  45.1, 40.7, 43.6 ms on a slower machine). Encoding the question is most of it ({encode:.0f} ms: the same model
+  took 10 ms on this kind of machine in November's run, 28 ms on 2026-12-01, so the machines vary), the HNSW
+  search and candidate scoring {vector:.0f} ms, the learned ranker {rank:.0f} ms, BM25 (with the learned
+  expansion) and word coverage under 2 ms, choosing quotes under 1 ms. Two changes got it there from 73-89 ms:
+  the collection is past 100,000 vectors, so `qa build` gives it an HNSW graph instead of exact search (vector stage
+  35 to {vector:.0f} ms, the same rank for every dev and test question's answer: "The index kind follows the size" in
   [deployment.md](deployment.md)), and OpenMP's idle threads sleep instead of spinning (`qa/openmp.py`: torch and
   faiss each bring their own OpenMP, and one's spinning threads held the cores the other needed next; with
   spinning, p50 57-58 and p95 85-107 ms on the same index; the environment's setting wins, so
   `OMP_WAIT_POLICY=ACTIVE python -m qa bench --skip-build --index DIR` measures the other side).
-- **`qa ask` from process start to answer: 6.1 s in November's run** (target 10 s): importing PyTorch and
-  sentence-transformers and loading the model are most of it (index and model together, with their imports,
-  4.4 s). On 2026-12-01 it measured {first_answer:.1f} s, the same with the exact and the HNSW index (11.5-12.2 s
-  each, two runs): `python -c "import torch, sentence_transformers"` alone took 10.2 s that day, so the machine's
-  start-up, not the index, moved; not met on that day's machine.
+- **`qa ask` from process start to answer: {first_answer:.1f} s** in the file's run (target 10 s; 6.1 s in
+  November's run): importing PyTorch and sentence-transformers and loading the model are most of it (index and
+  model together, with their imports, 4.4 s in November). On 2026-12-01 it measured 11.5-12.2 s with the exact
+  and with the HNSW index alike, when `python -c "import torch, sentence_transformers"` alone took 10.2 s: the
+  machine's start-up moves this figure, not the index.
 - **Peak memory serving: {serve_mb:,.0f} MB** (target 1.5 GB), the model included.
 - **Index on disk: {index_live_mb:.0f} MB** for the live build with its HNSW graph ({index_exact_mb:.0f} MB with
   exact search). Rebuild after removing or adding one report: {rebuild_min:.0f}-{rebuild_max:.0f} s, only that

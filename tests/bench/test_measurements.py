@@ -36,8 +36,9 @@ def test_a_changed_figure_changes_the_page_and_fails_the_check(tmp_path: Path, c
     (bench / "bench.json").write_text(json.dumps(result), encoding="utf-8")
     changed = measurements.render(measurements.read_results(bench))
     assert changed != page.read_text(encoding="utf-8")
-    assert "| search p50 / p95 (150 questions)           | 83.3 / 49.2 ms |" in changed  # the table
-    assert "**search p50 83 ms, p95 49 ms**" in changed  # and the prose that quotes it
+    p95 = result["queries"]["search"]["p95_ms"]
+    assert f"| search p50 / p95 (150 questions)           | 83.3 / {p95:.1f} ms |" in changed  # the table
+    assert f"**search p50 83 ms, p95 {p95:.0f} ms**" in changed  # and the prose that quotes it
 
     assert measurements.main(["--bench", str(bench), "--out", str(page), "--check"]) == 1
     assert "run `python -m qa.bench.measurements`" in capsys.readouterr().err
