@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -62,13 +62,18 @@ def examples(retriever, items, *, spans, progress=None) -> list[tuple[np.ndarray
     """(features, labels) per answerable question: the ranker's candidates,
     labelled 1 where a sentence overlaps a judged span. `spans` maps a
     question id to its (document index, start, end) spans."""
+    from .retrieve import DEFAULT_SETTINGS  # (here: retrieve imports this module)
+
+    # Expansion off: it was learned from these same questions, so its BM25 would
+    # flatter their answers here as it cannot on any other question.
+    without_expansion = replace(DEFAULT_SETTINGS, expansion_weight=0.0)
     groups = []
     sentences = retriever.index.sentences
     for n, item in enumerate(items):
         if item.id not in spans:
             continue
         query = retriever.parse(item.question)
-        candidates, features = retriever.ranker_examples(query, retriever.encode(query))
+        candidates, features = retriever.ranker_examples(query, retriever.encode(query), settings=without_expansion)
         rows = sentences[candidates]
         labels = np.zeros(len(candidates), dtype=np.int8)
         for d, start, end in spans[item.id]:
