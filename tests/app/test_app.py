@@ -62,6 +62,13 @@ def test_follow_up_answers_about_the_new_place(collection):
     assert any("Understood as" in c and "Sheffield" in c for c in [c.value for c in at.caption])
 
 
+def test_a_town_is_read_as_its_council_and_the_page_says_so(collection):
+    at = ask(new_app(collection), "What did inspectors say about care leavers in Weymouth?")
+    # (captions are escaped Markdown: "Weymouth\\: read as Dorset")
+    assert any(c.value.startswith("Weymouth") and "read as Dorset" in c.value for c in at.caption)
+    assert any("Dorset" in c.value for c in at.code)  # the citations are Dorset's
+
+
 def test_an_authority_outside_the_collection_is_said_plainly(collection):
     at = ask(new_app(collection), "What did inspectors say about supervision in Leeds?")
     assert any("no documents about Leeds" in i.value for i in at.info)
