@@ -112,11 +112,19 @@ def test_paragraph_around_a_quote(service):
     assert before + quote + after == doc.text[block.start : block.end]
 
 
-def test_server_upload_limit_matches_the_products():
+def _server_config() -> dict:
     import tomllib
 
-    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
+    return tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+
+
+def test_server_upload_limit_matches_the_products():
+    assert _server_config()["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
+
+
+def test_the_served_app_watches_no_files():
+    """Start-up must not depend on what else sits in the checkout (.venv, indexes)."""
+    assert _server_config()["server"]["fileWatcherType"] == "none"
 
 
 @pytest.mark.parametrize("name", ["督" * 100 + ".txt", "a" * 400 + ".txt"])
