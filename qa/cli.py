@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="comma-separated ranx metric names")
     e.add_argument("--k", type=int, default=100, help="results per question in each run (default 100)")
     e.add_argument("--compare", action="store_true",
-                   help="also run dense, lexical and rrf (and naive paragraphs) with paired significance tests")
+                   help="also run fusion only (ranker off), dense, lexical and rrf (and naive paragraphs) with "
+                   "paired significance tests")
     e.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
                    help="exit 1 when the product's METRIC is below VALUE (repeatable), e.g. ndcg@10=0.7")
     e.add_argument("--run-out", type=Path, help="write the product's run as a TREC run file")
