@@ -18,7 +18,8 @@ from pathlib import Path
 
 from qa.index.dense import DEFAULT_EF_SEARCH
 
-from .benchmark import STAGES, format_result
+from . import scale_end_to_end
+from .benchmark import format_result
 from .scale import format_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ EARLIER = "# an earlier version of the command: the build phase only"
 SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "bench.json": (
         ("python -m qa bench --docs ../shared/corpus/ofsted --out bench/bench.json",
-         "python -m qa bench --index /tmp/full-index --skip-build     # the query rows (2026-12-01)"),
+         "python -m qa bench --index /tmp/work/full --skip-build     # the query rows (2026-12-02)"),
         ("collection", "cores", "held_out_file")),
     "build.json": (
         (f"python -m qa bench --docs ../shared/corpus/ofsted --out bench/build.json     {EARLIER}",),
@@ -64,26 +65,6 @@ def provenance(name: str, result: dict) -> str:
     recorded = "; ".join(f"`{k}`: `{json.dumps(result[k], ensure_ascii=False)}`" for k in keys if k in result)
     return "\n".join([f"From [`bench/{name}`](../bench/{name}), which records {recorded}; written by", "", "```",
                       *(f"$ {c}" for c in commands), "```"])
-
-
-def build_table(result: dict) -> str:
-    """The build rows of `qa bench` (a file from before stages were timed has no stage row)."""
-    return format_result(result)
-
-
-def end_to_end_table(r: dict) -> str:
-    """One row per vector index searched, the default efSearch in bold (stages as the file recorded them)."""
-    stages = [s for s in STAGES if s in r["exact"]["stages"]]
-    lines = [f"| vector index ({r['sentence_vectors']:,} sentence vectors) | recall@10 against exact | search p50 ms "
-             f"| p95 ms | p50 ms: {' / '.join(stages)} |", "|---|---:|---:|---:|---|"]
-    runs = [(f"HNSW, efSearch {x['efSearch']}", x["recall_at_10"], x) for x in r["hnsw_runs"]]
-    for name, recall, x in [*runs, ("exact", 1.0, r["exact"])]:
-        cells = [name, f"{recall:.3f}", f"{x['search']['p50_ms']:.1f}"]
-        if x.get("efSearch") == DEFAULT_EF_SEARCH:
-            cells = [f"**{name} (the default)**", *(f"**{c}**" for c in cells[1:])]
-        p50s = " / ".join(f"{x['stages'][s]['p50_ms']:.1f}" for s in stages)
-        lines.append(f"| {' | '.join(cells)} | {x['search']['p95_ms']:.1f} | {p50s} |")
-    return "\n".join(lines)
 
 
 def _search(scale: dict, kind: str, **params: int) -> dict:
@@ -126,13 +107,13 @@ def figures(r: dict[str, dict]) -> dict[str, object]:
 def render(r: dict[str, dict]) -> str:
     tables = {
         "bench_source": provenance("bench.json", r["bench.json"]), "bench_table": format_result(r["bench.json"]),
-        "earlier": "\n\n".join(f"{provenance(n, r[n])}\n\n{build_table(r[n])}"
+        "earlier": "\n\n".join(f"{provenance(n, r[n])}\n\n{format_result(r[n])}"
                                for n in ("build.json", "build-sample.json")),
         "scale_1m_source": provenance("scale-1m.json", r["scale-1m.json"]),
         "scale_5m_source": provenance("scale-5m.json", r["scale-5m.json"]),
         "e2e_source": provenance("scale-e2e-1m.json", r["scale-e2e-1m.json"]),
         "scale_1m": format_table([r["scale-1m.json"]]), "scale_5m": format_table([r["scale-5m.json"]]),
-        "e2e_table": end_to_end_table(r["scale-e2e-1m.json"]),
+        "e2e_table": scale_end_to_end.format_result(r["scale-e2e-1m.json"]),
     }
     return TEMPLATE.format(command=COMMAND, **tables, **figures(r))
 

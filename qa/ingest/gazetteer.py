@@ -132,10 +132,10 @@ class Gazetteer:
             if town is None:  # case folding wider than lower(), as in find
                 continue
             before, after = text[:s], text[e:]
-            listed = _LISTED_AFTER.search(before)
-            alone = not before.strip() and not after.strip(" ?.!")
             if _NAME_GOES_ON.match(after):
                 continue
+            listed = _LISTED_AFTER.search(before)
+            alone = not before.strip() and not after.strip(" ?.!")
             if (alone or _TOWN_BEFORE.search(before) or _TOWN_AFTER.match(after)
                     or (listed and listed.start() in place_ends)):
                 found.append((town, name, s, e))
