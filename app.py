@@ -1,22 +1,23 @@
 """Streamlit chat: ask about inspection reports, read the answer in their own words.
 
-All logic lives in qa/ (qa.service, qa.present, qa.export); this file lays
-out the page. Document text and file names are always escaped (qa.present)
-and never pass through unsafe_allow_html.
+All logic lives in qa/ (qa.app.service, qa.answer.present, qa.answer.export);
+this file lays out the page, and qa.app.views lays out an answer. Document
+text and file names are always escaped (qa.answer.present) and never pass
+through unsafe_allow_html.
 """
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
 from qa.answer.export import to_csv, to_json, to_markdown
-from qa.answer.present import collection_rows, escape_markdown, highlighted_markdown
+from qa.answer.present import collection_rows, escape_markdown
 from qa.app.access import Throttle, access_mode, email_allowed, setting_problem
 from qa.app.service import Chat, Service
 from qa.app.uploads import MAX_UPLOAD_BYTES, UPLOAD_TYPES
+from qa.app.views import download_button, show_turn
 from qa.errors import QAError
 from qa.ingest.load import MAX_TEXT_FILE_BYTES
 from qa.search.filters import GRADES, Filters
@@ -30,66 +31,6 @@ st.set_page_config(page_title="Inspection reports: cited answers", page_icon="�
 @st.cache_resource(show_spinner="Loading the model and the index (first start only)…")
 def service() -> Service:
     return Service(INDEX_DIR, DOCS_DIR)
-
-
-def source_file(svc: Service, source: str) -> Path | None:
-    """The document's file inside the collection folder, if it is there."""
-    path = (svc.docs_dir / source).resolve()  # (docs_dir is resolved by the Service)
-    return path if path.is_file() and path.is_relative_to(svc.docs_dir) else None
-
-
-def download_button(
-    label: str, make: Callable[[], bytes | str], file_name: str, mime: str | None = None, **kwargs
-) -> None:
-    """A download whose file is made when clicked (`make`), and a click that does not rerun the page.
-
-    Streamlit drops a run's prepared files when the session reruns: under load
-    the browser's fetch of a file prepared as bytes arrived after it was
-    dropped (HTTP 404 in the load test), and a click that reruns the page can
-    revoke the file it asked for before it is fetched.
-    """
-    st.download_button(label, make, file_name, mime, on_click="ignore", **kwargs)
-
-
-def passage_card(svc: Service, p, *, number: int | None, key: str) -> None:
-    doc = svc.document(p.doc_id)
-    with st.container(border=True):
-        st.markdown(highlighted_markdown(doc, p) if doc else escape_markdown(p.quote))
-        where = [x for x in (p.places[0] if p.places else None, p.date,
-                             f"p. {p.page}" if p.page else None, f"para. {p.paragraph}" if p.paragraph else None) if x]
-        label = f"[{number}] " if number else ""
-        st.caption(escape_markdown(f"{label}{p.title} · {' · '.join(str(w) for w in where)}"))
-        cols = st.columns([3, 1])
-        with cols[0]:
-            st.code(p.citation, language=None, wrap_lines=True)  # has a copy button
-        with cols[1]:
-            if p.link and p.link.startswith("https://"):
-                st.link_button("Open source", p.link)
-            elif path := source_file(svc, p.source):
-                download_button("Source file", path.read_bytes, path.name, key=key)
-            else:
-                st.caption(escape_markdown(f"File: {p.source}"))
-
-
-def show_turn(svc: Service, turn, n: int) -> None:
-    with st.chat_message("user"):
-        st.markdown(escape_markdown(turn.asked))
-    with st.chat_message("assistant"):
-        if turn.understood != turn.asked:
-            st.caption(escape_markdown(f"Understood as: {turn.understood}"))
-        a = turn.answer
-        for note in a.notes:
-            st.caption(escape_markdown(note))
-        if a.answered:
-            for p in a.citations:
-                passage_card(svc, p, number=p.rank, key=f"src-{n}-{p.rank}")
-        else:
-            st.info(a.reason or a.text)
-            if a.closest:
-                st.markdown("**Related passages — not a direct answer**" if a.verdict == "related"
-                            else "**Closest passages — not an answer**")
-                for i, p in enumerate(a.closest):
-                    passage_card(svc, p, number=None, key=f"src-{n}-closest-{i}")
 
 
 def require_access() -> None:
@@ -183,8 +124,8 @@ with st.sidebar:
     answers = [t.answer for t in chat.turns]
     for label, make, name, mime in (
         ("Markdown", to_markdown, "answers.md", "text/markdown"),
-        ("CSV (one row per quote)", to_csv, "answers.csv", "text/csv"),
-        ("JSON (one row per quote)", to_json, "answers.json", "application/json"),
+        ("CSV (a row per quote and record)", to_csv, "answers.csv", "text/csv"),
+        ("JSON (a row per quote and record)", to_json, "answers.json", "application/json"),
     ):
         download_button(label, lambda make=make: make(answers), name, mime, disabled=not answers)
     if st.button("New conversation", disabled=not chat.turns):

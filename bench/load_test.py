@@ -65,8 +65,8 @@ QUESTIONS: list[tuple[str, str | None]] = [
 ]
 
 # Resolves when the question is answered (or an exception is shown): the assistant messages
-# outnumber `before`, the newest holds a cited passage (stCode) or a notice (stAlert), and the
-# script run is over (no running indicator).
+# outnumber `before`, the newest holds a cited passage (a quote container keyed
+# src-<turn>-q-<n>) or a notice (stAlert), and the script run is over (no running indicator).
 ANSWERED_JS = """
 ([before]) => {
   if (document.querySelector('[data-testid="stException"]')) return 'exception';
@@ -79,7 +79,8 @@ ANSWERED_JS = """
     return 'problem';
   // "Not in the collection" is a notice, then perhaps the closest passages (also with citations).
   if (last.querySelector('[data-testid="stAlertContentInfo"]')) return 'not_in_collection';
-  if (last.querySelector('[data-testid="stCode"]')) return 'answered';
+  // each quote is a container keyed src-<turn>-q-<n> (qa/app/views.py), its citation one click away
+  if (last.querySelector('[class*="st-key-src-"][class*="-q-"]')) return 'answered';
   return false;
 }
 """

@@ -96,6 +96,25 @@ class Document:
     layout: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
     # Footnote markers left out of the text: (offset where the marker stood, marker).
     markers: tuple[tuple[int, str], ...] = ()
+    # PDFs: where each sentence (and record item) stands on its page, one row per
+    # line: box_spans int32 (span start, span end, 0-based page) and box_rects
+    # float32 (x0, y0, x1, y1) in points from the page's top left (ingest/pdf_boxes.py).
+    box_spans: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
+    box_rects: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
+    # Reports: kind, dates, judgements and improvement points, each with its
+    # span in `text` (ingest/report_record.py: ReportRecord.to_json()).
+    record: dict | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PageHighlight:
+    """The boxes of a quote on one page: what the page view draws."""
+
+    page: int  # 1-based
+    rects: tuple[tuple[float, float, float, float], ...]  # points, top-left origin, y downwards
+
+    def to_json(self) -> dict:
+        return {"page": self.page, "rects": [[round(v, 2) for v in r] for r in self.rects]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +156,8 @@ class Passage:
     places: tuple[str, ...] = ()
     link: str | None = None
     evidence: float = 0.0  # best question-sentence similarity inside the quote
+    # PDFs: the quote's lines on their pages; None for text, HTML and Word documents.
+    highlight: tuple[PageHighlight, ...] | None = None
 
     def to_json(self) -> dict:
         return {
@@ -155,6 +176,37 @@ class Passage:
             "publisher": self.publisher,
             "places": list(self.places),
             "link": self.link,
+            "highlight": None if self.highlight is None else [h.to_json() for h in self.highlight],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """One row of an answer drawn from reports' records (qa/answer/reports.py):
+    a judgement, an improvement point or a finding, always traced to a quote
+    (`citation`, the [n] of the answer's citations) or to the manifest row
+    that states it (`source` "manifest", shown with it)."""
+
+    row: str  # "judgement", "improvement" or "finding"
+    authority: str  # the local authority, as the gazetteer names it
+    report_id: str  # doc_id of the report
+    report_date: str | None  # ISO date of publication
+    report_kind: str  # "full inspection", "short inspection", ...
+    area: str  # "overall_effectiveness", "care_leavers", ... ("" for an improvement point)
+    label: str  # the area as a reader reads it
+    finding: str  # the grade ("inadequate") or, for an improvement or finding, its quote
+    quote: str | None  # the words of the report that state it, verbatim
+    citation: int | None  # 1-based number of the quote in Answer.citations
+    source: str  # "report" (a quote) or "manifest" (the manifest row, no quote in the text)
+    region: str | None = None
+    change: str | None = None  # "improved", "declined" or "same" against the authority's previous report
+
+    def to_json(self) -> dict:
+        return {
+            "row": self.row, "authority": self.authority, "region": self.region, "report_id": self.report_id,
+            "report_date": self.report_date, "report_kind": self.report_kind, "area": self.area,
+            "label": self.label, "finding": self.finding, "quote": self.quote, "citation": self.citation,
+            "source": self.source, "change": self.change,
         }
 
 
@@ -172,9 +224,13 @@ class Answer:
     # How the question was read where a reader could not tell ("Huddersfield:
     # read as Kirklees, ..."): shown above the answer.
     notes: tuple[str, ...] = ()
+    # Answers from reports' records: how to show them ("quotes", the default;
+    # "report_card", "table", "timeline" or "comparison") and their rows.
+    view: str = "quotes"
+    records: tuple[RecordRow, ...] = ()
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "question": self.question,
             "answered": self.answered,
             "answer": self.text,
@@ -183,4 +239,8 @@ class Answer:
             "reason": self.reason,
             "closest": [p.to_json() for p in self.closest],
             "notes": list(self.notes),
+            "view": self.view,
         }
+        if self.records:
+            out["records"] = [r.to_json() for r in self.records]
+        return out

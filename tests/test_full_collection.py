@@ -51,3 +51,49 @@ def test_reports_have_pages_paragraphs_metadata_and_no_furniture(full_index):
     for d, s, e, _ in index.sentences[::97]:
         text = index.documents[d].text[s:e]
         assert "\n" not in text and not text.strip().isdigit()
+
+
+def test_every_overall_grade_the_manifest_gives_is_read_from_the_report(full_index):
+    """The record reader finds the words stating the overall grade in each report the manifest grades,
+    and they give the manifest's grade (an independent transcription)."""
+    from qa.ingest.manifest import MANIFEST_NAME, find_row, metadata_from_row, read_manifest
+    from qa.ingest.report_record import normalise_grade
+
+    _, index = full_index
+    manifest = read_manifest(SHARED / MANIFEST_NAME)
+    checked, wrong = 0, []
+    for i, record in index.report_records.items():
+        doc = index.documents[i]
+        listed = normalise_grade(metadata_from_row(find_row(manifest, doc.source) or {}).get("overall_effectiveness"))
+        if listed is None:
+            continue
+        checked += 1
+        overall = record.overall()
+        if overall is None or overall.start is None or overall.grade != listed:
+            wrong.append((doc.source, listed, overall))
+        elif listed.split()[0] not in doc.text[overall.start : overall.end].lower():
+            wrong.append((doc.source, listed, doc.text[overall.start : overall.end]))
+    assert checked >= 270 and wrong == []
+
+
+def test_record_items_read_back_under_their_boxes_with_another_parser(full_index):
+    """Every judgement line and improvement point of every 10th report, read by pdfplumber."""
+    import pdfplumber
+
+    from qa.evaluate.highlight_check import read_back, reads_as_quote
+    from qa.search.cite import highlight_of
+
+    _, index = full_index
+    checked, failures = 0, []
+    for i, record in sorted(index.report_records.items())[::10]:
+        doc = index.documents[i]
+        spans = [(j.start, j.end) for j in record.judgements if j.start is not None] + list(record.improvements)
+        with pdfplumber.open(SHARED / doc.source) as pdf:
+            for start, end in spans:
+                read = read_back(pdf, highlight_of(doc, start, end) or ())
+                checked += 1
+                if not reads_as_quote(read, doc.text[start:end],
+                                      had_markers=any(start <= o <= end for o, _ in doc.markers)):
+                    failures.append((doc.source, doc.text[start:end][:80], read[:80]))
+    assert checked > 300
+    assert len(failures) <= 0.01 * checked, failures[:5]

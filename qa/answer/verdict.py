@@ -30,6 +30,8 @@ from qa.search.query import Query
 from qa.search.retrieve import RetrievalSettings, Retriever
 from qa.search.scope import check as check_scope
 
+from .reports import answer_from_records, regions_in
+
 # Cosine between the question (without its places) and the best quoted
 # sentence below which the collection is taken not to answer; below the
 # second, nothing in it is even related. Cosines differ from one model to
@@ -111,10 +113,11 @@ def ask(
     filters: Filters | None = None,
 ) -> Answer:
     """Quotes that answer the question, related passages that do not, or nothing;
-    with a note for each town read as its authority."""
+    with a note for each town read as its authority and each name read past a slip."""
     answer = _answer(retriever, question, settings=settings, filters=filters)
     notes = tuple(f"{town}: read as {name}, the council that runs its children's services."
                   for town, name in retriever.gazetteer.towns_in(question))
+    notes += tuple(f"{typed}: read as {name}." for typed, name in retriever.gazetteer.misspelt_in(question))
     return replace(answer, notes=notes) if notes else answer
 
 
@@ -125,6 +128,9 @@ def _answer(retriever: Retriever, question: str, *, settings: AnswerSettings, fi
     ) if retriever.collection_places() else None
     if out_of_scope is not None:
         return Answer(query.text, False, out_of_scope.reason, (), reason=out_of_scope.reason, verdict=NONE)
+    from_records = _from_records(retriever, query, settings, filters)
+    if from_records is not None:
+        return from_records
     k = max(10, 2 * settings.max_quotes)  # enough candidates to pick the quotes from
     passages = retriever.search_query(query, retriever.encode(query), k=k, settings=settings.retrieval, filters=filters)
     if not passages:
@@ -160,6 +166,24 @@ def _answer(retriever: Retriever, question: str, *, settings: AnswerSettings, fi
         chosen = holding[: settings.max_quotes]
     chosen = [replace(p, rank=i) for i, p in enumerate(_group_by_document(chosen), 1)]
     return Answer(query.text, True, compose(chosen), tuple(chosen), verdict=ANSWERED)
+
+
+def _from_records(
+    retriever: Retriever, query: Query, settings: AnswerSettings, filters: Filters | None
+) -> Answer | None:
+    """A report card or a table from the reports' records, when the question asks for one."""
+    settings = resolved(settings, retriever)
+
+    def best_in(query: Query, authority: str) -> list[Passage]:
+        one = replace(query, places=(authority,))
+        passages = retriever.search_query(
+            one, retriever.encode(one), k=10, settings=settings.retrieval,
+            filters=replace(filters or Filters(), authorities=(authority,)))
+        return [p for p in passages if p.evidence >= settings.min_evidence]
+
+    # From the topic, where places are taken out: not "North East" of "Bath and North East Somerset".
+    regions = regions_in(query.topic, retriever.collection_regions())
+    return answer_from_records(retriever.index, query, filters=filters, regions=regions, search=best_in)
 
 
 def resolved(settings: AnswerSettings, retriever: Retriever) -> AnswerSettings:

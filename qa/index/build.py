@@ -12,10 +12,12 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from qa import ingest
 from qa.errors import QAError, UnsupportedDocument
 from qa.ingest.chunk import ChunkSettings, chunk_sentences, sentences_of
 from qa.ingest.gazetteer import load_gazetteer
@@ -296,9 +298,21 @@ def _settings_signature(
     """The sources' hash joined with everything else that decides the index's contents."""
     payload = [
         source_signature, embedder.name, model_fingerprint(embedder.name), settings.to_json(), LEXICAL_SETTINGS,
-        store.FORMAT_VERSION, vector_index,
+        store.FORMAT_VERSION, vector_index, _readers_fingerprint(),
     ]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _readers_fingerprint() -> str:
+    """A hash of the code and tables that read documents (qa/ingest): a new
+    reader (a record read better, boxes found another way) re-reads every
+    file at the next build; the vectors of unchanged sentences are reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(ingest.__file__).parent.iterdir()):
+        if path.suffix in (".py", ".csv"):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _load_all(

@@ -7,6 +7,8 @@
         manifest.json    format, model, dimension, chunking, documents, file sizes and checksums
         documents.jsonl  every document's stored text and metadata
         layout.npy       PDFs: where each run of stored text is on its page (document, offset, length, page, char)
+        boxes.npy, box_rects.npy  PDFs: each sentence's and record item's lines on its page
+                         (document, start, end, page) and (x0, y0, x1, y1) in points from the top left
         sentences.npy    (doc, start, end, block) per sentence; row = vector id
         repeated.npy     per sentence: stock text repeated across documents (never quoted)
         chunks.npy       (doc, start, end, first sentence, last sentence)
@@ -46,6 +48,7 @@ import numpy as np
 from scipy import sparse
 
 from qa.errors import BuildLocked, IndexDamaged, IndexMismatch, IndexNotBuilt
+from qa.ingest.report_record import ReportRecord
 from qa.records import Block, Chunk, ChunkColumn, Document, Sentence, SentenceColumn
 
 from . import dense
@@ -54,7 +57,8 @@ from .sentence_facts import SentenceFacts
 
 # 6: every file's checksum and the manifest's own are required (5 still
 # accepted a manifest without them, checked by file size only).
-FORMAT_VERSION = 6
+# 7: PDFs' boxes (boxes.npy, box_rects.npy) for the page view.
+FORMAT_VERSION = 7
 MANIFEST = "manifest.json"
 
 
@@ -100,6 +104,11 @@ class LoadedIndex:
     @cached_property
     def _documents_by_id(self) -> dict[str, Document]:
         return {d.doc_id: d for d in self.documents}
+
+    @cached_property
+    def report_records(self) -> dict[int, ReportRecord]:
+        """Each report's record (kind, dates, judgements, improvement points), by document index."""
+        return {i: ReportRecord.from_json(d.record) for i, d in enumerate(self.documents) if d.record}
 
     def document(self, doc_id: str) -> Document | None:
         return self._documents_by_id.get(doc_id)
@@ -166,6 +175,9 @@ def write_build(
         for d in documents:
             f.write(json.dumps(_document_to_json(d), ensure_ascii=False) + "\n")
     np.save(folder / "layout.npy", _layout_rows(documents))
+    box_spans, box_rects = _box_rows(documents)
+    np.save(folder / "boxes.npy", box_spans)
+    np.save(folder / "box_rects.npy", box_rects)
     np.save(
         folder / "sentences.npy",
         np.array([(s.doc_index, s.start, s.end, s.block_index) for s in sentences], dtype=np.int64).reshape(-1, 4),
@@ -382,6 +394,7 @@ def _load_build(index_dir: Path, folder: Path) -> LoadedIndex:
         with open(folder / "documents.jsonl", encoding="utf-8") as f:
             documents = [_document_from_json(json.loads(line)) for line in f]
         documents = _with_layouts(documents, np.load(folder / "layout.npy"))
+        documents = _with_boxes(documents, np.load(folder / "boxes.npy"), np.load(folder / "box_rects.npy"))
         sentences = np.load(folder / "sentences.npy")
         chunks = np.load(folder / "chunks.npy")
         repeated = np.load(folder / "repeated.npy")
@@ -412,7 +425,7 @@ def _document_to_json(d: Document) -> dict:
     out = asdict(d)
     out["blocks"] = [[b.start, b.end, b.kind, b.number] for b in d.blocks]
     out["markers"] = [list(m) for m in d.markers]
-    del out["layout"]  # in layout.npy
+    del out["layout"], out["box_spans"], out["box_rects"]  # in layout.npy, boxes.npy and box_rects.npy
     return out
 
 
@@ -439,5 +452,26 @@ def _with_layouts(documents: list[Document], rows: np.ndarray) -> list[Document]
     bounds = np.searchsorted(rows[:, 0], np.arange(len(documents) + 1))
     return [
         replace(d, layout=rows[bounds[i] : bounds[i + 1], 1:]) if bounds[i + 1] > bounds[i] else d
+        for i, d in enumerate(documents)
+    ]
+
+
+def _box_rows(documents: list[Document]) -> tuple[np.ndarray, np.ndarray]:
+    """Every document's boxes in two tables: (document, start, end, page) and (x0, y0, x1, y1)."""
+    have = [(i, d) for i, d in enumerate(documents) if d.box_spans is not None and len(d.box_spans)]
+    if not have:
+        return np.zeros((0, 4), dtype=np.int32), np.zeros((0, 4), dtype=np.float32)
+    spans = np.concatenate([np.column_stack([np.full(len(d.box_spans), i), d.box_spans]) for i, d in have])
+    rects = np.concatenate([d.box_rects for _, d in have])
+    return spans.astype(np.int32), rects.astype(np.float32)
+
+
+def _with_boxes(documents: list[Document], spans: np.ndarray, rects: np.ndarray) -> list[Document]:
+    if not len(spans):
+        return documents
+    bounds = np.searchsorted(spans[:, 0], np.arange(len(documents) + 1))
+    return [
+        replace(d, box_spans=spans[bounds[i] : bounds[i + 1], 1:], box_rects=rects[bounds[i] : bounds[i + 1]])
+        if bounds[i + 1] > bounds[i] else d
         for i, d in enumerate(documents)
     ]

@@ -49,8 +49,11 @@ _TOWN_AFTER = re.compile(
 _NAME_GOES_ON = re.compile(
     r"^\s+(?:hospitals?|university|college|academy|school|station|road|street|airport|park|united|city\s+fc)\b", re.I)
 _LISTED_AFTER = re.compile(r"\s*(?:,|\band\b|\bor\b|&)\s*$", re.I)
-_COUNCIL_AFTER = re.compile(r"^(?:['’]s\b|\s+(?:council|borough)\b)", re.I)
+_COUNCIL_AFTER = re.compile(r"^(?:['’]s\b|\s+(?:council|borough|children['’]s\s+services|local\s+authority)\b)", re.I)
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from)\s+$", re.I)
+# Names this long typed one letter out are read as the name ("Sheffeild"); shorter
+# ones are too near other words ("Brighten", "Hartlepol" is 9 and still read).
+MIN_SPELLED_LENGTH = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,9 @@ class Gazetteer:
             if name in self.authorities and t.lower() not in alias_to_name
         }
         self._towns = _whole_names(self._towns_by_key) if self._towns_by_key else None
+        # One-word names long enough that a word one letter away is a slip, not another word.
+        self._spellable = {k: n for k, n in alias_to_name.items()
+                           if " " not in k and len(k) >= MIN_SPELLED_LENGTH and k.isalpha()}
 
     def find(self, text: str, *, question: bool = False) -> list[tuple[str, int, int]]:
         """Every authority named in `text`, as (canonical name, start, end);
@@ -107,7 +113,27 @@ class Gazetteer:
             # a longer town wins over an authority's name inside it ("Sutton Coldfield")
             found = [f for f in found if not any(s <= f[1] and f[2] <= e for s, e, _ in towns)]
             found = sorted(found + [(name, s, e) for s, e, name in towns], key=lambda f: f[1])
+            slips = [(name, s, e) for _, name, s, e in self._misspelt_found(text, found)]
+            found = sorted(found + slips, key=lambda f: f[1])
         return found
+
+    def misspelt_in(self, question: str) -> list[tuple[str, str]]:
+        """Names typed one letter out ("Middlesborough", "Sheffeild"), as (what was typed, the authority)."""
+        found = [f for f in self.find(question, question=True)]
+        return [(typed, name) for typed, name, s, e in self._misspelt_found(question, found)]
+
+    def _misspelt_found(self, text: str, found: list[tuple[str, int, int]]) -> list[tuple[str, str, int, int]]:
+        """Words one letter out from exactly one authority's one-word name (a letter
+        added, dropped, changed or two swapped), not inside a name already found."""
+        out = []
+        for m in re.finditer(rf"[A-Za-z]{{{MIN_SPELLED_LENGTH},}}", text):
+            word, s, e = m.group(0).lower(), m.start(), m.end()
+            if word in self._alias_to_name or any(a < e and s < b for _, a, b in found):
+                continue
+            near = {n for k, n in self._spellable.items() if abs(len(k) - len(word)) <= 1 and one_edit(word, k)}
+            if len(near) == 1:
+                out.append((m.group(0), near.pop(), s, e))
+        return out
 
     def towns_in(self, question: str) -> list[tuple[str, str]]:
         """The towns a question names that stand for their authority, as
@@ -166,6 +192,21 @@ def _whole_names(names: dict[str, str]) -> re.Pattern[str]:
         r"(?<![\w-])(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in ordered) + r")(?![\w-])",
         re.IGNORECASE,
     )
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by one letter added, dropped or changed, or two neighbours swapped."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1 :]
 
 
 def _lower_case_name(word: str, text: str, start: int, end: int) -> bool:

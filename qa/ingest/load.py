@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from qa.errors import UnsupportedDocument
@@ -17,6 +18,7 @@ from .article import parse_article
 from .clean import clean_text, decode_text, looks_like_text
 from .gazetteer import Gazetteer, load_gazetteer
 from .manifest import metadata_from_row
+from .report_record import ReportRecord, read_record
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -132,15 +134,31 @@ def load_document(
             places = [authority] + [p for p in places if p != authority and parsed.kind != "report"]
     if places and gazetteer.region(places[0]):
         meta["region"] = gazetteer.region(places[0]) or ""
-    return (
-        Document(
-            doc_id=doc_id_for(rel), source=rel, title=parsed.title, text=parsed.text,
-            content_hash=content_hash(data), kind=parsed.kind, date=date, publisher=parsed.publisher,
-            places=tuple(places), link=link, blocks=parsed.blocks, page_starts=parsed.page_starts, meta=meta,
-            layout=parsed.layout, markers=parsed.markers,
-        ),
-        warnings,
+    doc = Document(
+        doc_id=doc_id_for(rel), source=rel, title=parsed.title, text=parsed.text,
+        content_hash=content_hash(data), kind=parsed.kind, date=date, publisher=parsed.publisher,
+        places=tuple(places), link=link, blocks=parsed.blocks, page_starts=parsed.page_starts, meta=meta,
+        layout=parsed.layout, markers=parsed.markers,
     )
+    if doc.kind == "report":
+        record = read_record(doc)
+        doc = replace(doc, record=record.to_json() if record else None)
+    return (_with_boxes(doc, data) if doc.layout is not None else doc), warnings
+
+
+def _with_boxes(doc: Document, data: bytes) -> Document:
+    """The PDF's boxes for every sentence and record item: a quote shown on
+    its page costs a render, not a second reading of the file."""
+    from .chunk import sentences_of
+    from .pdf_boxes import span_boxes
+
+    spans = {(s.start, s.end) for s in sentences_of(doc, 0)}
+    if doc.record:
+        record = ReportRecord.from_json(doc.record)
+        spans |= {(j.start, j.end) for j in record.judgements if j.start is not None and j.end is not None}
+        spans |= set(record.improvements)
+    box_spans, box_rects = span_boxes(data, doc.layout, sorted(spans))
+    return replace(doc, box_spans=box_spans, box_rects=box_rects)
 
 
 def size_refusal(size: int, suffix: str, rel: str) -> str | None:

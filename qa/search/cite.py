@@ -10,7 +10,7 @@ from datetime import date
 
 import numpy as np
 
-from qa.records import Document, LayoutColumn
+from qa.records import Document, LayoutColumn, PageHighlight
 
 
 def page_of(doc: Document, offset: int) -> int | None:
@@ -22,6 +22,29 @@ def page_of(doc: Document, offset: int) -> int | None:
     if not doc.page_starts:
         return None
     return bisect.bisect_right(doc.page_starts, offset)
+
+
+def highlight_of(doc: Document, start: int, end: int) -> tuple[PageHighlight, ...] | None:
+    """The boxes of the text between `start` and `end` on its pages, from the
+    boxes kept at build time for each sentence and record item inside it;
+    None for a document with no pages (text, HTML, Word)."""
+    if doc.box_spans is None or doc.box_rects is None:
+        return None
+    spans = doc.box_spans
+    inside = np.flatnonzero((spans[:, 0] >= start) & (spans[:, 1] <= end))
+    # A record item and the sentences inside it are both kept: take the
+    # longest spans that do not overlap, so that no line is boxed twice.
+    chosen: set[tuple[int, int]] = set()
+    reached = start
+    for a, b in sorted({(int(spans[i, 0]), int(spans[i, 1])) for i in inside}, key=lambda ab: (ab[0], -ab[1])):
+        if a >= reached:
+            chosen.add((a, b))
+            reached = b
+    pages: dict[int, list[tuple[float, float, float, float]]] = {}
+    for i in inside:
+        if (int(spans[i, 0]), int(spans[i, 1])) in chosen:
+            pages.setdefault(int(spans[i, 2]) + 1, []).append(tuple(float(v) for v in doc.box_rects[i]))
+    return tuple(PageHighlight(page, tuple(rects)) for page, rects in sorted(pages.items()))
 
 
 def paragraph_of(doc: Document, offset: int) -> int | None:

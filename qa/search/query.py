@@ -57,6 +57,9 @@ class Query:
     places: tuple[str, ...]  # canonical authority names named in it
     years: tuple[int, ...] = ()  # years named in it ("in 2019")
     latest: bool = False  # asks for the latest inspection
+    # Nothing but places, years and framing words was asked ("north tyneside latest ofsted"):
+    # the topic is then the whole question, so that there is something to encode.
+    bare: bool = False
 
     @property
     def is_overview(self) -> bool:
@@ -67,7 +70,7 @@ class Query:
     @property
     def has_subject(self) -> bool:
         """Whether anything but places, years and framing words is asked about."""
-        return bool(tokenize(FRAMING_WORDS.sub(" ", self.topic)))
+        return not self.bare and bool(tokenize(FRAMING_WORDS.sub(" ", self.topic)))
 
     @property
     def keywords(self) -> str:
@@ -126,4 +129,4 @@ def parse_question(
     if latest or metadata_years:  # "in the latest inspection": said by the metadata, not by the words
         topic = _TIME_PHRASE.sub(" ", topic)
     topic = re.sub(r"\s+", " ", re.sub(r"\s+([?.!,:;])", r"\1", topic)).strip(" -–,:;")
-    return Query(text, topic or text, places, years, latest)
+    return Query(text, topic or text, places, years, latest, bare=not topic)

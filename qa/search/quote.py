@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from qa.index.store import LoadedIndex
-from qa.records import Passage, SentenceColumn
+from qa.records import Document, Passage, SentenceColumn
 
-from .cite import citation, page_of, paragraph_of
+from .cite import citation, highlight_of, page_of, paragraph_of
 
 MAX_QUOTE_SENTENCES = 3
 # Sentences that lean on the one before them.
@@ -73,6 +73,21 @@ def make_passage(
         places=doc.places,
         link=doc.link,
         evidence=evidence,
+        highlight=highlight_of(doc, a.start, b.end),
+    )
+
+
+def span_passage(doc: Document, start: int, end: int, *, rank: int) -> Passage:
+    """A quote of any span of a document (a judgement's line, an improvement
+    point), checked like a sentence quote: a span of the text, not empty."""
+    quote = doc.text[start:end]
+    if not (0 <= start < end <= len(doc.text)) or not quote.strip():
+        raise QuoteError(f"quote of {doc.doc_id} at {start}:{end} is not a span of its text")
+    return Passage(
+        rank=rank, score=1.0, doc_id=doc.doc_id, source=doc.source, title=doc.title, quote=quote, start=start,
+        end=end, page=page_of(doc, start), paragraph=paragraph_of(doc, start), citation=citation(doc, start),
+        date=doc.date, publisher=doc.publisher, places=doc.places, link=doc.link, evidence=1.0,
+        highlight=highlight_of(doc, start, end),
     )
 
 

@@ -122,6 +122,10 @@ class Retriever:
     def collection_places(self) -> set[str]:
         return self._collection_places
 
+    def collection_regions(self) -> set[str]:
+        """The regions of the collection's authorities."""
+        return {region for d in self.index.documents if (region := d.meta.get("region"))}
+
     def search(
         self, question: str, *, k: int = 5, settings: RetrievalSettings = DEFAULT_SETTINGS,
         filters: Filters | None = None,

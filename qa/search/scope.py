@@ -30,6 +30,7 @@ _GENERIC = {
     "north", "south", "east", "west", "central", "mid", "greater", "upper", "lower", "city", "of", "and", "the",
     "upon", "on", "with", "borough", "county", "council", "district", "royal", "metropolitan", "inner", "outer",
     "london", "england",  # a region and a country: "the London Borough of ...", "across England"
+    "yorkshire", "humber", "midlands", "mids", "anglia",  # regions as people name them: "councils in Yorkshire"
 }
 _DIRECTION = r"(?i:north|south|east|west|central|mid|greater|upper|lower|inner|outer)(?:[\s-]+(?i:east|west))?"
 _COUNCIL_WORDS = re.compile(r"^\s+(?:(?:county|city|borough|district|metropolitan\s+borough)\s+)?council\b", re.I)

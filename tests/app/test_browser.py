@@ -1,10 +1,12 @@
 """End to end in a real browser: Debian's Chromium driven by Playwright
 against `streamlit run app.py` on a local port.
 
-Saves a screenshot and the measured timings to artifacts/ (git-ignored).
+Saves screenshots (artifacts/screenshots/) and the measured timings to
+artifacts/ (git-ignored).
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -19,7 +21,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
+LAPTOP = {"width": 1366, "height": 768}  # the smallest common laptop screen
 HOSTILE = (
     "<html><head><title>Torbay fostering</title></head><body><article><h1>Torbay fostering panels praised</h1>"
     "<p>Inspectors said the Torbay fostering panel &lt;script&gt;alert('owned')&lt;/script&gt; met weekly and "
@@ -83,7 +87,7 @@ def server(tmp_path_factory):
     (docs / "torbay.html").write_text(HOSTILE, encoding="utf-8")
     (docs / HOSTILE_NAME).write_text(HOSTILE_TITLE, encoding="utf-8")
     proc, url, started = _start(docs, root / "index")
-    yield url, started
+    yield url, started, docs, root / "index"
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -91,7 +95,7 @@ def server(tmp_path_factory):
 def test_ask_follow_up_and_inert_document(server):
     from playwright.sync_api import sync_playwright
 
-    url, started = server
+    url, started, *_ = server
     ARTIFACTS.mkdir(exist_ok=True)
     timings = {}
     with sync_playwright() as pw:
@@ -128,7 +132,7 @@ def test_ask_follow_up_and_inert_document(server):
         assert page.locator("script:has-text('owned')").count() == 0
         page.screenshot(path=str(ARTIFACTS / "browser.png"), full_page=True)
         with page.expect_download(timeout=30_000) as download:  # made on click, from every answer so far
-            page.get_by_role("button", name="CSV (one row per quote)").click()
+            page.get_by_role("button", name="CSV (a row per quote and record)").click()
         exported = Path(download.value.path()).read_text(encoding="utf-8")
         assert download.value.suggested_filename == "answers.csv"
         assert "beginning to deliver more regular supervision" in exported and "alert('owned')" in exported
@@ -167,3 +171,207 @@ def test_upload_indexes_a_file_and_says_why_another_is_rejected(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
     assert sorted(p.name for p in (docs / "uploads").iterdir()) == ["torbay adoption.txt"]
+
+
+# ---------------------------------------------------------------- how an answer is laid out (qa/app/views.py)
+
+DORSET_CARE_LEAVERS = "What did inspectors say about care leavers in Dorset?"
+def _screenshot(page, name: str, **kwargs) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **kwargs)
+
+
+def _chat(pw, url: str, viewport: dict = LAPTOP):
+    """(browser, page, chat box) of a new session, the page ready for a question."""
+    browser = _browser(pw)
+    page = browser.new_page(viewport=viewport)
+    page.goto(url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=300_000)  # the first start builds the index
+    return browser, page, box
+
+
+def _ask(page, box, question: str, ready: str):
+    """Ask, then wait for the last answer to hold `ready` (a CSS selector); that answer's locator."""
+    asked = page.get_by_test_id("stChatMessage").count()
+    box.fill(question)
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(asked + 1)
+    answer.locator(ready).first.wait_for(timeout=120_000)
+    page.wait_for_timeout(300)  # the rest of the run's elements arrive with it
+    return answer
+
+
+def _scroll_to(page, answer) -> None:
+    """The answer's top just under the page's header bar (for its screenshot)."""
+    answer.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.mouse.move(800, 400)
+    page.mouse.wheel(0, -100)
+    page.wait_for_timeout(300)
+
+
+def _yellow(image):
+    """Where an RGB image has the highlight's translucent yellow over paper (a boolean array)."""
+    import numpy as np
+
+    a = np.asarray(image).astype(int)
+    r, g, b = a[..., 0], a[..., 1], a[..., 2]
+    return (r > 200) & (g > 170) & (b < 200) & (r - b > 40)
+
+
+def _pixels(rect, scale: float, pad: float = 0.0) -> tuple[slice, slice]:
+    x0, y0, x1, y1 = rect
+    return (slice(round((y0 - pad) * scale), round((y1 + pad) * scale)),
+            slice(round((x0 - pad) * scale), round((x1 + pad) * scale)))
+
+
+def test_a_quote_opened_on_its_page_is_highlighted_where_its_words_are(server):
+    """The page view: the page drawn, the yellow boxes where the answer's highlight
+    says, and the words under those boxes (read by pdfplumber, not PDFium) the quote's."""
+    import pdfplumber
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    from qa.evaluate.highlight_check import read_back, reads_as_quote
+    from qa.index.store import load_index
+    from qa.records import PageHighlight
+
+    url, _, docs, index_dir = server
+    with sync_playwright() as pw:
+        browser, page, box = _chat(pw, url)
+        answer = _ask(page, box, DORSET_CARE_LEAVERS, ".st-key-src-0-q-1")
+        with page.expect_download(timeout=30_000) as download:  # the answer as the app exports it
+            page.get_by_role("button", name="JSON (a row per quote and record)").click()
+        row = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))[0]
+        assert row["rank"] == 1 and row["highlight"], row
+        answer.locator(".st-key-src-0-q-1").get_by_role("button", name="Show on page").click()
+        dialog = page.get_by_role("dialog")
+        images = dialog.locator("[data-testid=stImage] img")
+        images.first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        highlight = [PageHighlight(h["page"], tuple(tuple(r) for r in h["rects"])) for h in row["highlight"]]
+        assert images.count() == len(highlight)
+        assert images.first.is_visible()
+        assert images.first.get_attribute("alt").startswith(f"Page {highlight[0].page} of ")
+        assert f"Page {highlight[0].page}: the quote is highlighted" in dialog.inner_text()
+        _screenshot(page, "page-view")
+        shown = [Image.open(io.BytesIO(page.request.get(img.get_attribute("src")).body())).convert("RGB")
+                 for img in images.all()]
+        browser.close()
+
+    doc = load_index(index_dir).document(row["doc_id"])
+    with pdfplumber.open(docs / row["source"]) as pdf:
+        read = read_back(pdf, highlight)
+        had_markers = any(row["start"] <= offset <= row["end"] for offset, _ in doc.markers)
+        assert reads_as_quote(read, row["quote"], had_markers=had_markers), (read, row["quote"])
+        for h, image in zip(highlight, shown, strict=True):
+            scale = image.width / float(pdf.pages[h.page - 1].width)
+            yellow = _yellow(image)
+            boxes = yellow & False
+            for rect in h.rects:  # each line's box is drawn in yellow ...
+                assert yellow[_pixels(rect, scale)].mean() > 0.5, (h.page, rect)
+                boxes[_pixels(rect, scale, pad=3)] = True
+            assert yellow[~boxes].sum() <= 0.01 * yellow[boxes].sum()  # ... and nowhere else on the page
+
+
+def test_four_quotes_fit_on_a_laptop_screen(server):
+    from playwright.sync_api import sync_playwright
+
+    url, *_ = server
+    with sync_playwright() as pw:
+        browser, page, box = _chat(pw, url)
+        answer = _ask(page, box, DORSET_CARE_LEAVERS, ".st-key-src-0-q-4")
+        answer.evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        first = answer.locator(".st-key-src-0-q-1").bounding_box()
+        fourth = answer.locator(".st-key-src-0-q-4").bounding_box()
+        # What is seen: below the page's header bar, above the question box at its foot.
+        top = page.get_by_test_id("stHeader").bounding_box()
+        chat_input = page.get_by_test_id("stBottom").bounding_box()
+        _screenshot(page, "four-quotes")
+        assert first["y"] >= top["y"] + top["height"], (first, top)
+        assert fourth["y"] + fourth["height"] <= min(LAPTOP["height"], chat_input["y"]), (fourth, chat_input)
+        # one header for the document, and each quote's line with its actions
+        assert answer.get_by_role("button", name="Show on page").count() == 4
+        assert answer.get_by_role("link", name="Open source").count() == 1
+        answer.get_by_role("button", name="Copy citation").first.click()
+        code = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode")
+        code.wait_for(timeout=10_000)
+        assert "Ofsted" in code.inner_text() and "p. " in code.inner_text()
+        browser.close()
+
+
+def test_report_card(server):
+    from playwright.sync_api import sync_playwright
+
+    url, *_ = server
+    with sync_playwright() as pw:
+        browser, page, box = _chat(pw, url, {"width": 1366, "height": 1100})
+        answer = _ask(page, box, "Summarise the latest Dorset inspection", "[data-testid=stTable]")
+        heading = answer.locator("h3").first.inner_text()
+        assert "Dorset" in heading and "2025" in heading, heading
+        table = answer.get_by_test_id("stTable").first.inner_text()
+        assert "Overall effectiveness" in table and "Outstanding" in table
+        assert answer.locator("ol li").count() >= 1  # what needs to improve, quoted
+        assert answer.get_by_role("button", name="Show on page").count() >= 1  # the quotes, compact
+        _scroll_to(page, answer)
+        _screenshot(page, "report-card")
+        browser.close()
+
+
+def test_grades_over_time_as_a_table_and_a_chart(server):
+    from playwright.sync_api import sync_playwright
+
+    url, *_ = server
+    with sync_playwright() as pw:
+        browser, page, box = _chat(pw, url, {"width": 1366, "height": 1100})
+        answer = _ask(page, box, "How has Dorset's grade changed since 2014?", "[data-testid=stVegaLiteChart]")
+        table = answer.get_by_test_id("stTable").first.inner_text()
+        assert "2021" in table and "2025" in table and "Good" in table and "Outstanding" in table
+        chart = answer.get_by_test_id("stVegaLiteChart").first
+        chart.locator("svg, canvas").first.wait_for(timeout=30_000)
+        described = chart.get_attribute("aria-label")  # the chart's description: its accessible name
+        assert described.startswith("Grades by report date") and "outstanding (9 May 2025)" in described, described
+        _scroll_to(page, answer)
+        _screenshot(page, "grade-timeline")
+        browser.close()
+
+
+def test_who_improved_is_a_table_across_authorities_with_its_chart(server):
+    from playwright.sync_api import sync_playwright
+
+    url, *_ = server
+    with sync_playwright() as pw:
+        browser, page, box = _chat(pw, url, {"width": 1366, "height": 1100})
+        answer = _ask(page, box, "Which authorities improved at their last inspection?",
+                      "[data-testid=stVegaLiteChart]")
+        table = answer.get_by_test_id("stTable").first.inner_text()
+        # in the sample reports: BCP inadequate -> good, Isle of Wight requires improvement -> good,
+        # Dorset good -> outstanding
+        for authority in ("Bournemouth", "Isle of Wight", "Dorset"):
+            assert authority in table, table
+        assert "improved" in table.lower()
+        chart = answer.get_by_test_id("stVegaLiteChart").first
+        chart.locator("svg, canvas").first.wait_for(timeout=30_000)
+        assert chart.get_attribute("aria-label"), "the chart has no description"
+        chart.evaluate("el => el.scrollIntoView({block: 'start'})")  # the chart, then its table under it
+        page.wait_for_timeout(500)
+        _screenshot(page, "cross-report-chart")
+        browser.close()
+
+
+def test_comparison_has_a_column_per_authority(server):
+    from playwright.sync_api import sync_playwright
+
+    url, *_ = server
+    with sync_playwright() as pw:
+        browser, page, box = _chat(pw, url, {"width": 1366, "height": 1100})
+        answer = _ask(page, box, "Compare Dorset and Bournemouth, Christchurch and Poole",
+                      "[data-testid=stColumn]")
+        columns = answer.get_by_test_id("stColumn")
+        assert columns.count() >= 2
+        text = [columns.nth(i).inner_text() for i in range(columns.count())]
+        assert any("Dorset" in t for t in text) and any("Bournemouth" in t for t in text), text
+        _scroll_to(page, answer)
+        _screenshot(page, "comparison")
+        browser.close()

@@ -42,6 +42,8 @@ def test_resolve_manifest_spelling(gaz):
     ("stoke on trent 2022 inspection", ["Stoke-on-Trent"]),
     ("when kids in bath go missing", ["Bath and North East Somerset"]),
     ("how is reading council doing", ["Reading"]),
+    ("what grade did ofsted give slough children's services in 2023", ["Slough"]),
+    ("bury local authority care leavers", ["Bury"]),
     ("what percentage of K&C care leavers were in education", ["Kensington and Chelsea"]),
     ("Soton missing children team", ["Southampton"]),
     # Everyday words stay words unless a council or a place's preposition is beside them.
