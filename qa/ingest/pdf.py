@@ -37,6 +37,7 @@ _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # symbol-font bullets
 _BULLET = re.compile(rf"^[{_BULLET_CHARS}]\s*")
 _NUMBERED = re.compile(r"^(\d{1,3})\.\s*(?=[A-Z‘'\"“(])")
 _SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SOFT_HYPHEN = "\ufffe"  # PDFium's mark for a hyphen at a line break (its character code is 2)
 _WORD = re.compile(r"[A-Za-z]+")
 EDGE_LINES = 3  # lines at the top and bottom of a page that may be furniture
@@ -130,6 +131,9 @@ def _lines_of_page(textpage: pdfium.PdfTextPage, page_number: int) -> list[Line]
     if len(raw) != count:
         raw = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 0xFFFD) for i in range(count))
         raw = raw.replace("\x02", _SOFT_HYPHEN)
+    # A lone surrogate (a broken font's character code) cannot be stored as UTF-8: one
+    # replacement character stands for it, so character indices stay as PDFium counts them.
+    raw = _LONE_SURROGATE.sub("\ufffd", raw)
     handle = textpage.raw
     box = pdfium_c.FS_RECTF()
 
