@@ -14,6 +14,7 @@ import streamlit as st
 
 from qa.answer.export import to_csv, to_json, to_markdown
 from qa.answer.present import collection_rows, escape_markdown
+from qa.answer.references import to_bibtex, to_csl_json, to_ris
 from qa.app.access import Throttle, access_mode, email_allowed, setting_problem
 from qa.app.service import Chat, Service
 from qa.app.uploads import MAX_UPLOAD_BYTES, UPLOAD_TYPES
@@ -126,6 +127,9 @@ with st.sidebar:
         ("Markdown", to_markdown, "answers.md", "text/markdown"),
         ("CSV (a row per quote and record)", to_csv, "answers.csv", "text/csv"),
         ("JSON (a row per quote and record)", to_json, "answers.json", "application/json"),
+        ("RIS (Zotero, EndNote, Mendeley)", to_ris, "answers.ris", "application/x-research-info-systems"),
+        ("BibTeX", to_bibtex, "answers.bib", "application/x-bibtex"),
+        ("CSL-JSON", to_csl_json, "answers.csl.json", "application/vnd.citationstyles.csl+json"),
     ):
         download_button(label, lambda make=make: make(answers), name, mime, disabled=not answers)
     if st.button("New conversation", disabled=not chat.turns):
@@ -166,7 +170,9 @@ with st.sidebar:
         hide_index=True, width="stretch",
     )
 
-st.title("Inspection reports: cited answers")
+# No "link to heading" anchor: from the top, Tab, Enter on Streamlit's "Skip to main content" link
+# and Tab land in the question box (three presses; the sidebar's controls come first otherwise).
+st.title("Inspection reports: cited answers", anchor=False)
 st.caption("Answers are the reports' own words, quoted and cited. Nothing is paraphrased.")
 
 for n, turn in enumerate(chat.turns):

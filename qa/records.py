@@ -158,6 +158,8 @@ class Passage:
     evidence: float = 0.0  # best question-sentence similarity inside the quote
     # PDFs: the quote's lines on their pages; None for text, HTML and Word documents.
     highlight: tuple[PageHighlight, ...] | None = None
+    # A report a later inspection of the same authority superseded: the latest one's publication date.
+    superseded_by: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -177,6 +179,7 @@ class Passage:
             "places": list(self.places),
             "link": self.link,
             "highlight": None if self.highlight is None else [h.to_json() for h in self.highlight],
+            "superseded_by": self.superseded_by,
         }
 
 

@@ -97,3 +97,17 @@ def test_record_items_read_back_under_their_boxes_with_another_parser(full_index
                     failures.append((doc.source, doc.text[start:end][:80], read[:80]))
     assert checked > 300
     assert len(failures) <= 0.01 * checked, failures[:5]
+
+
+def test_every_title_is_read_whole(full_index):
+    """Titles run over several lines on older reports ("... care leavers and / Review of the effectiveness
+    of the local safeguarding children board"): none may stop at a dangling word or keep a footnote mark."""
+    import re
+
+    _, index = full_index
+    dangling = re.compile(r"(?:\b(?:and|of|for|the|in|to)|[,;:–-])\s*$", re.I)
+    cut = [d.title for d in index.documents if dangling.search(d.title)]
+    marked = [d.title for d in index.documents if re.search(r"[a-z]\d+$", d.title)]
+    assert cut == [] and marked == []
+    birmingham = [d.title for d in index.documents if "80429_birmingham" in d.source and "2014" in d.source]
+    assert birmingham and birmingham[0].endswith("Review of the effectiveness of the local safeguarding children board")

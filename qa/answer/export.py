@@ -14,11 +14,11 @@ import csv
 import io
 import json
 
-from qa.answer.present import display_date, readable, record_source
+from qa.answer.present import display_date, readable, record_source, superseded_note
 from qa.records import Answer, Passage, RecordRow
 
 ROW_FIELDS = ("question", "answered", "rank", "quote", "title", "doc_id", "source", "publisher", "date",
-              "page", "paragraph", "start", "end", "link", "citation")
+              "page", "paragraph", "start", "end", "link", "citation", "superseded_by")
 RECORD_FIELDS = ("row_type", "authority", "region", "report_date", "report_kind", "area", "label", "finding",
                  "record_source", "change")
 FIELDS = ROW_FIELDS + RECORD_FIELDS
@@ -27,7 +27,7 @@ FIELDS = ROW_FIELDS + RECORD_FIELDS
 def _passage_fields(p: Passage) -> dict:
     return {"rank": p.rank, "quote": p.quote, "title": p.title, "doc_id": p.doc_id, "source": p.source,
             "publisher": p.publisher, "date": p.date, "page": p.page, "paragraph": p.paragraph,
-            "start": p.start, "end": p.end, "link": p.link, "citation": p.citation}
+            "start": p.start, "end": p.end, "link": p.link, "citation": p.citation, "superseded_by": p.superseded_by}
 
 
 def quote_rows(answers: list[Answer]) -> list[dict]:
@@ -126,7 +126,8 @@ def to_markdown(answers: list[Answer]) -> str:
             for p in a.citations:
                 parts.append(f"> {' '.join(p.quote.split())} [{p.rank}]")
                 parts.append("")
-            parts += [f"[{p.rank}] {p.citation}" + (f" <{p.link}>" if p.link else "") for p in a.citations]
+            parts += [f"[{p.rank}] {p.citation}" + (f" <{p.link}>" if p.link else "")
+                      + (f" ({superseded_note(p)})" if p.superseded_by else "") for p in a.citations]
         else:
             parts.append(f"*{a.reason or a.text}*")
         parts.append("")

@@ -85,10 +85,16 @@ def short_title(p: Passage) -> str:
     return title[:SHORT_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:–—-") + "…"
 
 
+def superseded_note(p: Passage) -> str:
+    """'superseded by the inspection published 18 April 2023' for a quote from a report a later
+    inspection of its authority replaced; '' otherwise."""
+    return f"superseded by the inspection published {display_date(p.superseded_by)}" if p.superseded_by else ""
+
+
 def citation_line(p: Passage) -> str:
-    """One line under a quote: short title, date, page, paragraph."""
+    """One line under a quote: short title, date, page, paragraph, and whether it was superseded."""
     parts = [short_title(p), display_date(p.date), f"p. {p.page}" if p.page else "",
-             f"para. {p.paragraph}" if p.paragraph else ""]
+             f"para. {p.paragraph}" if p.paragraph else "", superseded_note(p)]
     return " · ".join(x for x in parts if x)
 
 

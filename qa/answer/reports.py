@@ -173,6 +173,7 @@ class _Report:
     record: ReportRecord
     authority: str
     region: str | None
+    superseded_by: str | None = None  # the publication date of the authority's latest report, if later
 
     @property
     def when(self) -> str:
@@ -258,7 +259,7 @@ def _reports(index: LoadedIndex, filters: Filters | None, regions: tuple[str, ..
         region = doc.meta.get("region") or None
         if regions and (region or "").lower() not in {r.lower() for r in regions}:
             continue
-        out.append(_Report(i, doc, record, doc.places[0], region))
+        out.append(_Report(i, doc, record, doc.places[0], region, index.superseded_by.get(doc.doc_id)))
     return sorted(out, key=lambda r: (r.authority, r.when))
 
 
@@ -285,10 +286,12 @@ class _Rows:
         self.citations: list[Passage] = []
         self._numbers: dict[tuple[str, int, int], int] = {}
 
-    def cite(self, doc: Document, start: int, end: int) -> int:
+    def cite(self, report: _Report, start: int, end: int) -> int:
+        doc = report.doc
         key = (doc.doc_id, start, end)
         if key not in self._numbers:
-            self.citations.append(span_passage(doc, start, end, rank=len(self.citations) + 1))
+            self.citations.append(span_passage(doc, start, end, rank=len(self.citations) + 1,
+                                               superseded_by=report.superseded_by))
             self._numbers[key] = len(self.citations)
         return self._numbers[key]
 
@@ -298,7 +301,7 @@ class _Rows:
             row="judgement", authority=report.authority, report_id=report.doc.doc_id, report_date=report.when or None,
             report_kind=report.record.kind, area=j.area, label=AREA_LABELS.get(j.area, j.label), finding=j.grade,
             quote=report.doc.text[j.start : j.end] if quoted else None,
-            citation=self.cite(report.doc, j.start, j.end) if quoted else None,
+            citation=self.cite(report, j.start, j.end) if quoted else None,
             source="report" if quoted else "manifest", region=report.region, change=change,
         )
         self.rows.append(row)
@@ -309,7 +312,7 @@ class _Rows:
         row = RecordRow(
             row=kind, authority=report.authority, report_id=report.doc.doc_id, report_date=report.when or None,
             report_kind=report.record.kind, area="", label=label, finding=quote, quote=quote,
-            citation=self.cite(report.doc, start, end), source="report", region=report.region,
+            citation=self.cite(report, start, end), source="report", region=report.region,
         )
         self.rows.append(row)
         return row

@@ -164,6 +164,8 @@ def _answer(retriever: Retriever, question: str, *, settings: AnswerSettings, fi
         if not holding:
             return _not_answered(query.text, RELATED, f"The reports do not give {missing}.", passages)
         chosen = holding[: settings.max_quotes]
+    if not query.years:
+        chosen = _current_first(chosen)
     chosen = [replace(p, rank=i) for i, p in enumerate(_group_by_document(chosen), 1)]
     return Answer(query.text, True, compose(chosen), tuple(chosen), verdict=ANSWERED)
 
@@ -221,6 +223,16 @@ def _not_answered(question: str, verdict: str, reason: str, passages: list[Passa
     else:
         text = f"{reason} The closest passages are listed below; they are not an answer."
     return Answer(question, False, text, (), reason=reason, closest=tuple(passages[:3]), verdict=verdict)
+
+
+def _current_first(passages: list[Passage]) -> list[Passage]:
+    """Quotes that answer, with each authority's current report before its superseded
+    ones: staff asking about an authority mean where it stands now unless they name a year.
+    Authorities keep the order of their best quote; otherwise the ranking's order holds."""
+    first: dict[str, int] = {}
+    for i, p in enumerate(passages):
+        first.setdefault(p.places[0] if p.places else p.doc_id, i)
+    return sorted(passages, key=lambda p: (first[p.places[0] if p.places else p.doc_id], p.superseded_by is not None))
 
 
 def _group_by_document(passages: list[Passage]) -> list[Passage]:

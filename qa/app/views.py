@@ -4,7 +4,8 @@ record views (report card, table, timeline, comparison).
 
 Everything from a document (quotes, titles, file names, grades) goes through
 escape_markdown before it reaches Markdown, a table cell or a label; nothing
-here uses unsafe_allow_html.
+here uses unsafe_allow_html. The one script (SCROLLABLE_BY_KEYBOARD) is fixed
+text that holds nothing from a document.
 """
 from __future__ import annotations
 
@@ -30,8 +31,29 @@ from qa.answer.present import (
     record_table,
     report_heading,
 )
+from qa.answer.references import to_bibtex, to_csl_json, to_ris
 from qa.records import Answer, PageHighlight, Passage, RecordRow
 
+# One quote as a reference-manager entry (qa/answer/references.py), from its citation popover.
+REFERENCE_FORMATS = (
+    ("RIS", to_ris, "ris", "application/x-research-info-systems"),
+    ("BibTeX", to_bibtex, "bib", "application/x-bibtex"),
+    ("CSL-JSON", to_csl_json, "csl.json", "application/vnd.citationstyles.csl+json"),
+)
+# The drawer scrolls the page image; WCAG 2.1.1 wants a scrolling region reachable by the
+# keyboard, and Streamlit's drawer is not: this fixed script (no document text in it) makes
+# each scrolling box in the drawer focusable, so arrow keys scroll it.
+SCROLLABLE_BY_KEYBOARD = """<script>
+setTimeout(() => {
+  for (const el of document.querySelectorAll('[role="dialog"] *')) {
+    const y = getComputedStyle(el).overflowY;
+    if ((y === "auto" || y === "scroll") && el.scrollHeight > el.clientHeight && !el.hasAttribute("tabindex")) {
+      el.tabIndex = 0;
+      el.setAttribute("aria-label", "The report's page; scroll with the arrow keys");
+    }
+  }
+}, 300);
+</script>"""
 PAGE_SCALE = 1.6  # 115 dpi: the words under the highlight read easily at the drawer's width
 PAGE_DIALOG_WIDTH = 760  # pixels; the drawer can be widened by dragging its edge
 
@@ -91,6 +113,7 @@ def context_dialog(svc, p: Passage, number: int | None) -> None:
             caption, alt = page_words(p, h)
             st.image(page_png(str(path), h.page, h.rects), caption=escape_markdown(caption), alt=alt,
                      width="stretch", output_format="PNG")  # (not JPEG: crisp letters, exact colours)
+        st.html(SCROLLABLE_BY_KEYBOARD, unsafe_allow_javascript=True)
         return
     if p.highlight:
         st.caption(escape_markdown(f"The file {p.source} is not in the collection folder: shown in its paragraph."))
@@ -124,7 +147,11 @@ def quote_item(svc, p: Passage, *, number: int | None, key: str) -> None:
             st.caption(escape_markdown(citation_line(p)), width="content")
             with st.popover("Copy citation", type="tertiary", icon=":material/content_copy:"):
                 st.code(p.citation, language=None, wrap_lines=True)
-                st.caption("The button at the box's top right copies it.")
+                st.caption("The button at the box's top right copies it. For a reference manager:")
+                with st.container(horizontal=True, gap="small"):
+                    for label, make, suffix, mime in REFERENCE_FORMATS:
+                        download_button(label, lambda make=make: make(p), f"quote-{p.rank}.{suffix}", mime,
+                                        key=f"{key}-{suffix}", type="tertiary")
             on_page = bool(p.highlight)
             if st.button("Show on page" if on_page else "Show in paragraph", key=f"{key}-ctx", type="tertiary",
                          icon=":material/find_in_page:" if on_page else ":material/subject:"):

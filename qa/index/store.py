@@ -110,6 +110,16 @@ class LoadedIndex:
         """Each report's record (kind, dates, judgements, improvement points), by document index."""
         return {i: ReportRecord.from_json(d.record) for i, d in enumerate(self.documents) if d.record}
 
+    @cached_property
+    def superseded_by(self) -> dict[str, str]:
+        """For each report that a later report of the same authority supersedes, the
+        publication date (ISO) of that authority's latest report, by doc_id."""
+        latest: dict[str, str] = {}
+        reports = [d for d in self.documents if d.kind == "report" and d.places and d.date]
+        for d in reports:
+            latest[d.places[0]] = max(latest.get(d.places[0], ""), d.date)
+        return {d.doc_id: latest[d.places[0]] for d in reports if d.date < latest[d.places[0]]}
+
     def document(self, doc_id: str) -> Document | None:
         return self._documents_by_id.get(doc_id)
 

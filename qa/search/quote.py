@@ -74,10 +74,11 @@ def make_passage(
         link=doc.link,
         evidence=evidence,
         highlight=highlight_of(doc, a.start, b.end),
+        superseded_by=index.superseded_by.get(doc.doc_id),
     )
 
 
-def span_passage(doc: Document, start: int, end: int, *, rank: int) -> Passage:
+def span_passage(doc: Document, start: int, end: int, *, rank: int, superseded_by: str | None = None) -> Passage:
     """A quote of any span of a document (a judgement's line, an improvement
     point), checked like a sentence quote: a span of the text, not empty."""
     quote = doc.text[start:end]
@@ -87,7 +88,7 @@ def span_passage(doc: Document, start: int, end: int, *, rank: int) -> Passage:
         rank=rank, score=1.0, doc_id=doc.doc_id, source=doc.source, title=doc.title, quote=quote, start=start,
         end=end, page=page_of(doc, start), paragraph=paragraph_of(doc, start), citation=citation(doc, start),
         date=doc.date, publisher=doc.publisher, places=doc.places, link=doc.link, evidence=1.0,
-        highlight=highlight_of(doc, start, end),
+        highlight=highlight_of(doc, start, end), superseded_by=superseded_by,
     )
 
 

@@ -371,3 +371,16 @@ def test_comparison_has_a_column_per_authority():
 def test_a_view_without_records_shows_the_quotes():
     at = view_app(Answer("q", True, "", (pdf_passage(1),), view="table"))
     assert not at.table and [m.value for m in at.markdown if m.value.startswith("**\\[")]
+
+
+def test_each_quote_exports_for_a_reference_manager():
+    import rispy
+
+    at = view_app(Answer("q", True, "", (pdf_passage(1), article_passage(2))))
+    downloads = at.get("download_button")
+    labels = [d.proto.label for d in downloads]
+    assert labels.count("RIS") == 2 and labels.count("BibTeX") == 2 and labels.count("CSL-JSON") == 2
+    from qa.answer.references import to_ris
+
+    (entry,) = rispy.loads(to_ris(pdf_passage(1)))  # what the first RIS button writes
+    assert entry["type_of_reference"] == "RPRT" and entry["notes"][0].startswith("“Dorset quote number 1.”")

@@ -375,3 +375,76 @@ def test_comparison_has_a_column_per_authority(server):
         _scroll_to(page, answer)
         _screenshot(page, "comparison")
         browser.close()
+
+
+# ---------------------------------------------------------------- accessibility (WCAG 2.2 AA)
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _serious_violations(page) -> list[tuple[str, str, list]]:
+    """axe-core's WCAG A/AA rules on the page as it stands: the serious and critical failures.
+    axe-core (4.12, from npm) comes inside the axe-playwright-python package and is injected here."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    # Streamlit dims the last answer's elements while a run is on: check the page once it is idle.
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')",
+                           timeout=120_000)
+    page.wait_for_timeout(800)
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    return [(v["id"], v["impact"], [(n["target"], n["html"][:160]) for n in v["nodes"]][:3])
+            for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_no_serious_accessibility_failures_and_the_question_box_three_keys_away(server):
+    from playwright.sync_api import sync_playwright
+
+    url, *_ = server
+    with sync_playwright() as pw:
+        browser, page, box = _chat(pw, url)
+        page.wait_for_timeout(1000)
+        assert _serious_violations(page) == [], "empty chat"
+        # From the top: Tab to Streamlit's "Skip to main content", Enter, Tab: the question box.
+        for key in ("Tab", "Enter", "Tab"):
+            page.keyboard.press(key)
+        assert page.evaluate("document.activeElement.getAttribute('data-testid')") == "stChatInputTextArea"
+
+        _ask(page, box, DORSET_CARE_LEAVERS, ".st-key-src-0-q-1")
+        assert _serious_violations(page) == [], "an answer"
+        _ask(page, box, "What is the annual budget for children's services in Dorset?",
+             "[data-testid=stAlertContentInfo]")
+        assert _serious_violations(page) == [], "not in the reports"
+        _ask(page, box, "Summarise the latest Dorset inspection", "[data-testid=stTable]")
+        assert _serious_violations(page) == [], "a report card"
+        _ask(page, box, "How has Dorset's grade changed since 2014?", "[data-testid=stVegaLiteChart]")
+        chart = page.get_by_test_id("stVegaLiteChart").last
+        assert chart.get_attribute("aria-label"), "a chart without its description"
+        assert _serious_violations(page) == [], "a chart and its table"
+        page.get_by_role("button", name="Show on page").first.click()
+        page.get_by_role("dialog").get_by_role("img").first.wait_for(timeout=60_000)
+        assert _serious_violations(page) == [], "the page view"
+        _screenshot(page, "accessibility-page-view")
+        browser.close()
+
+
+def test_usable_at_200_percent_zoom(server):
+    """At 200% zoom a 1366 x 768 screen is 683 x 384 CSS pixels: nothing scrolls sideways and the
+    question box and an answer's quotes are on screen."""
+    from playwright.sync_api import sync_playwright
+
+    url, *_ = server
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        page = browser.new_page(viewport={"width": 683, "height": 384}, device_scale_factor=2)
+        page.goto(url)
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.wait_for(timeout=300_000)
+        assert box.is_visible()
+        answer = _ask(page, box, DORSET_CARE_LEAVERS, ".st-key-src-0-q-1")
+        quote = answer.locator(".st-key-src-0-q-1").first
+        quote.scroll_into_view_if_needed()
+        assert quote.is_visible() and box.is_visible()
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 1, f"the page scrolls {wide}px sideways at 200%"
+        _screenshot(page, "zoom-200")
+        browser.close()
