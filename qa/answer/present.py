@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from qa.answer.reports import GRADE_LEVEL
+from qa.ingest.report_record import normalise_grade
 from qa.records import Document, Passage, RecordRow
 from qa.search.cite import readable_date
 
@@ -109,15 +110,14 @@ def by_document(passages) -> list[list[Passage]]:
 
 # ---------------------------------------------------------------- answers from reports' records
 
-GRADE_SCORES = GRADE_LEVEL  # the order reports.py compares grades by
 GRADE_AXIS = {4: "Outstanding", 3: "Good", 2: "Requires improvement / adequate", 1: "Inadequate"}
 
 
 def grade_score(grade: str) -> int | None:
     """Outstanding 4, good 3, requires improvement (or the older adequate) 2,
     inadequate 1; None for anything else ("not judged", no grade)."""
-    g = " ".join(grade.lower().replace("_", " ").split())
-    return 2 if g.startswith("requires improvement") else GRADE_SCORES.get(g)
+    normalised = normalise_grade(grade.replace("_", " "))
+    return GRADE_LEVEL.get(normalised) if normalised else None
 
 
 def readable(value: str) -> str:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import date
 
 import rispy
 from bibtexparser import Library, write_string
@@ -108,9 +110,6 @@ def to_ris(answers) -> str:
     return rispy.dumps(entries)
 
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
 def to_bibtex(answers) -> str:
     library = Library()
     taken: set[str] = set()
@@ -123,8 +122,8 @@ def to_bibtex(answers) -> str:
             fields += [Field("journal", ref.publisher)]
         if ref.date:
             fields += [Field("year", ref.date[:4]), Field("date", ref.date)]
-            if len(ref.date) >= 7 and ref.date[5:7].isdigit():
-                fields.append(Field("month", _MONTHS[int(ref.date[5:7]) - 1]))
+            with suppress(ValueError):  # BibTeX's month macros are the English three-letter names
+                fields.append(Field("month", date.fromisoformat(ref.date).strftime("%b").lower()))
         if ref.link:
             fields.append(Field("url", ref.link))
         if ref.authority:

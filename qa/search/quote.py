@@ -49,45 +49,29 @@ def _same_block(index: LoadedIndex, a: int, b: int) -> bool:
 def make_passage(
     index: LoadedIndex, lo: int, hi: int, *, rank: int, score: float, evidence: float
 ) -> Passage:
+    """The quote from sentence `lo` to sentence `hi`, which must be of one document."""
     a, b = index.sentence(lo), index.sentence(hi)
     doc = index.documents[a.doc_index]
-    quote = doc.text[a.start : b.end]
-    # Offsets come from two sentence records; check they still frame whole,
-    # non-empty sentences of this document before anything is shown.
-    if not (0 <= a.start < b.end <= len(doc.text)) or a.doc_index != b.doc_index or not quote.strip():
-        raise QuoteError(f"quote of {doc.doc_id} at {a.start}:{b.end} is not a span of its text")
-    return Passage(
-        rank=rank,
-        score=score,
-        doc_id=doc.doc_id,
-        source=doc.source,
-        title=doc.title,
-        quote=quote,
-        start=a.start,
-        end=b.end,
-        page=page_of(doc, a.start),
-        paragraph=paragraph_of(doc, a.start),
-        citation=citation(doc, a.start),
-        date=doc.date,
-        publisher=doc.publisher,
-        places=doc.places,
-        link=doc.link,
-        evidence=evidence,
-        highlight=highlight_of(doc, a.start, b.end),
-        superseded_by=index.superseded_by.get(doc.doc_id),
-    )
+    if a.doc_index != b.doc_index:
+        raise QuoteError(f"quote of {doc.doc_id} runs from one document into another")
+    return span_passage(doc, a.start, b.end, rank=rank, score=score, evidence=evidence,
+                        superseded_by=index.superseded_by.get(doc.doc_id))
 
 
-def span_passage(doc: Document, start: int, end: int, *, rank: int, superseded_by: str | None = None) -> Passage:
-    """A quote of any span of a document (a judgement's line, an improvement
-    point), checked like a sentence quote: a span of the text, not empty."""
+def span_passage(
+    doc: Document, start: int, end: int, *, rank: int, score: float = 1.0, evidence: float = 1.0,
+    superseded_by: str | None = None,
+) -> Passage:
+    """A quote of a span of a document (whole sentences, a judgement's line, an improvement
+    point) with its citation. The offsets are checked to frame a non-empty span of this
+    document's text before anything is shown."""
     quote = doc.text[start:end]
     if not (0 <= start < end <= len(doc.text)) or not quote.strip():
         raise QuoteError(f"quote of {doc.doc_id} at {start}:{end} is not a span of its text")
     return Passage(
-        rank=rank, score=1.0, doc_id=doc.doc_id, source=doc.source, title=doc.title, quote=quote, start=start,
+        rank=rank, score=score, doc_id=doc.doc_id, source=doc.source, title=doc.title, quote=quote, start=start,
         end=end, page=page_of(doc, start), paragraph=paragraph_of(doc, start), citation=citation(doc, start),
-        date=doc.date, publisher=doc.publisher, places=doc.places, link=doc.link, evidence=1.0,
+        date=doc.date, publisher=doc.publisher, places=doc.places, link=doc.link, evidence=evidence,
         highlight=highlight_of(doc, start, end), superseded_by=superseded_by,
     )
 

@@ -98,6 +98,7 @@ class Retriever:
         self.table = SentenceTable(index)
         self._recency = recency_of(index.documents)
         self._collection_places: set[str] = set().union(*self._places) if self._places else set()
+        self._collection_regions = {region for d in index.documents if (region := d.meta.get("region"))}
         # Every year a document is dated by (inspection or publication): a question naming
         # one of them is asking about that time, not for the word.
         self._collection_years: set[int] = set().union(*self._years) | {
@@ -124,7 +125,7 @@ class Retriever:
 
     def collection_regions(self) -> set[str]:
         """The regions of the collection's authorities."""
-        return {region for d in self.index.documents if (region := d.meta.get("region"))}
+        return self._collection_regions
 
     def search(
         self, question: str, *, k: int = 5, settings: RetrievalSettings = DEFAULT_SETTINGS,
