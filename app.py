@@ -18,7 +18,7 @@ from qa.answer.references import to_bibtex, to_csl_json, to_ris
 from qa.app.access import Throttle, access_mode, email_allowed, setting_problem
 from qa.app.service import Chat, Service
 from qa.app.uploads import MAX_UPLOAD_BYTES, UPLOAD_TYPES
-from qa.app.views import download_button, show_turn
+from qa.app.views import SKIP_TO_QUESTION_BOX, download_button, show_turn
 from qa.errors import QAError
 from qa.ingest.load import MAX_TEXT_FILE_BYTES
 from qa.search.filters import GRADES, Filters
@@ -170,8 +170,9 @@ with st.sidebar:
         hide_index=True, width="stretch",
     )
 
-# No "link to heading" anchor: from the top, Tab, Enter on Streamlit's "Skip to main content" link
-# and Tab land in the question box (three presses; the sidebar's controls come first otherwise).
+# From the top, Tab and Enter on the skip link land in the question box (qa.app.views.SKIP_TO_QUESTION_BOX);
+# no "link to heading" anchor in the way.
+st.html(SKIP_TO_QUESTION_BOX, unsafe_allow_javascript=True)
 st.title("Inspection reports: cited answers", anchor=False)
 st.caption("Answers are the reports' own words, quoted and cited. Nothing is paraphrased.")
 

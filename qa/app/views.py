@@ -4,7 +4,7 @@ record views (report card, table, timeline, comparison).
 
 Everything from a document (quotes, titles, file names, grades) goes through
 escape_markdown before it reaches Markdown, a table cell or a label; nothing
-here uses unsafe_allow_html. The one script (SCROLLABLE_BY_KEYBOARD) is fixed
+here uses unsafe_allow_html. The two scripts (SKIP_TO_QUESTION_BOX, SCROLLABLE_BY_KEYBOARD) are fixed
 text that holds nothing from a document.
 """
 from __future__ import annotations
@@ -43,16 +43,48 @@ REFERENCE_FORMATS = (
 # The drawer scrolls the page image; WCAG 2.1.1 wants a scrolling region reachable by the
 # keyboard, and Streamlit's drawer is not: this fixed script (no document text in it) makes
 # each scrolling box in the drawer focusable, so arrow keys scroll it.
+# Streamlit's first focusable element is its "Skip to main content" link, which
+# lands on the top of the main column: with answers on the page every quote's
+# buttons come before the question box at the bottom. This makes the link land
+# in the question box itself, so from the top it is Tab, Enter whatever the page
+# holds (the sidebar's controls came first: 27 presses on the empty page).
+SKIP_TO_QUESTION_BOX = """<script>
+(() => {
+  const doc = window.parent.document === document ? document : window.parent.document;
+  const label = () => {
+    const link = doc.querySelector('[data-testid="stSkipToContent"]');
+    if (link && link.textContent !== "Skip to the question box") link.textContent = "Skip to the question box";
+  };
+  label();
+  new MutationObserver(label).observe(doc.body, {childList: true, subtree: true});
+  if (doc.qaSkipToQuestionBox) return;
+  doc.qaSkipToQuestionBox = true;
+  doc.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('[data-testid="stSkipToContent"]');
+    const box = doc.querySelector('[data-testid="stChatInputTextArea"]');
+    if (!link || !box) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    box.focus();
+  }, true);
+})();
+</script>"""
+# A box only scrolls once the page's image has loaded, which on a busy server
+# comes seconds after the drawer opens: look again every quarter second for ten.
 SCROLLABLE_BY_KEYBOARD = """<script>
-setTimeout(() => {
-  for (const el of document.querySelectorAll('[role="dialog"] *')) {
-    const y = getComputedStyle(el).overflowY;
-    if ((y === "auto" || y === "scroll") && el.scrollHeight > el.clientHeight && !el.hasAttribute("tabindex")) {
-      el.tabIndex = 0;
-      el.setAttribute("aria-label", "The report's page; scroll with the arrow keys");
+(() => {
+  let looks = 0;
+  const timer = setInterval(() => {
+    for (const el of document.querySelectorAll('[role="dialog"] *')) {
+      const y = getComputedStyle(el).overflowY;
+      if ((y === "auto" || y === "scroll") && el.scrollHeight > el.clientHeight && !el.hasAttribute("tabindex")) {
+        el.tabIndex = 0;
+        el.setAttribute("aria-label", "The report's page; scroll with the arrow keys");
+      }
     }
-  }
-}, 300);
+    if (++looks >= 40) clearInterval(timer);
+  }, 250);
+})();
 </script>"""
 PAGE_SCALE = 1.6  # 115 dpi: the words under the highlight read easily at the drawer's width
 PAGE_DIALOG_WIDTH = 760  # pixels; the drawer can be widened by dragging its edge
