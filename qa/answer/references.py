@@ -99,6 +99,10 @@ def to_ris(answers) -> str:
         }
         if ref.publisher:
             entry["publisher"] = ref.publisher
+            if not ref.is_report:  # T2: the paper's name (Zotero's Publication; it drops PB for an article)
+                entry["secondary_title"] = ref.publisher
+        if ref.is_report:
+            entry["type_of_work"] = "Inspection report"  # M3: Zotero's Report Type, as BibTeX type, CSL genre
         if ref.date:
             entry["year"] = ref.date[:4]
             entry["date"] = ref.date.replace("-", "/")
@@ -127,8 +131,9 @@ def to_bibtex(answers) -> str:
         if ref.link:
             fields.append(Field("url", ref.link))
         if ref.authority:
-            fields += [Field("address", ref.authority), Field("keywords", ref.authority)]
-        fields.append(Field("note", ref.note()))
+            # keywords are comma-separated: "Bournemouth, Christchurch and Poole" stays one tag
+            fields += [Field("address", ref.authority), Field("keywords", ref.authority.replace(",", ""))]
+        fields.append(Field("note", re.sub(r"([{}])", r"\\\1", ref.note())))  # a quote's braces are text: \{ \}
         library.add(Entry("techreport" if ref.is_report else "article", _key(ref, taken), fields))
     return write_string(library)
 
