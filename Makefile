@@ -9,7 +9,7 @@ PORT ?= 8501
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup models index run test test-all lint
+.PHONY: setup setup-cluster models index run test test-all test-cluster lint
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,15 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# The optional extra for builds on Ray, search from Milvus and the ONNX Runtime /
+# OpenVINO encoders (requirements-cluster.txt); the two README commands never need it.
+CLUSTER_STAMP := $(VENV)/.installed-cluster
+$(CLUSTER_STAMP): requirements-cluster.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-cluster.txt
+	touch $(CLUSTER_STAMP)
+
+setup-cluster: $(CLUSTER_STAMP)
 
 # Debian's Chromium for the browser test (Playwright never downloads one).
 $(CHROMIUM):
@@ -51,6 +60,10 @@ test: setup $(CHROMIUM)
 # Also the slow suites (full shared collection, benchmarks).
 test-all: setup $(CHROMIUM)
 	$(BIN)/python -m pytest -q -m ""
+
+# The suites that need the optional extra (Ray, Milvus Lite, other encoders).
+test-cluster: setup-cluster
+	$(BIN)/python -m pytest -q -m cluster
 
 lint: setup
 	$(BIN)/ruff check qa tests app.py

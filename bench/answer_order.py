@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 import qa.answer.verdict as verdict  # noqa: E402
 from qa.evaluate.judgments import locate_quote, read_queries  # noqa: E402
-from qa.index.embed import SentenceTransformerEmbedder  # noqa: E402
+from qa.index.embed import embedder_for_index  # noqa: E402
 from qa.index.store import load_index  # noqa: E402
 from qa.search.retrieve import Retriever  # noqa: E402
 
@@ -25,7 +25,7 @@ args = parser.parse_args()
 if args.mode == "off":
     verdict._current_first = lambda passages: passages
 index = load_index(args.index)
-retriever = Retriever(index, SentenceTransformerEmbedder(index.manifest["model"]))
+retriever = Retriever(index, embedder_for_index(index.manifest))
 texts = {d.doc_id: d.text for d in index.documents}
 
 

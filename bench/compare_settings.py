@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from qa.evaluate.judgments import read_queries
 from qa.evaluate.report import format_table
 from qa.evaluate.suite import evaluate, suite_from_questions
-from qa.index.embed import SentenceTransformerEmbedder
+from qa.index.embed import embedder_for_index
 from qa.index.store import load_index
 from qa.search.retrieve import RetrievalSettings, Retriever
 
@@ -42,7 +42,7 @@ def main() -> None:
     p.add_argument("--index", type=Path, default=Path("index"))
     args = p.parse_args()
     index = load_index(args.index)
-    retriever = Retriever(index, SentenceTransformerEmbedder(index.manifest["model"]))
+    retriever = Retriever(index, embedder_for_index(index.manifest))
     suite = suite_from_questions(index, read_queries(args.questions), name=str(args.questions))
     evaluation = evaluate(
         retriever, suite, configs=VARIANTS, metrics=("recall@1", "recall@5", "mrr@10"), with_abstention=False

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from qa.evaluate.metrics import DEFAULT_METRICS
+from qa.index.embed import DEFAULT_ENCODER, ENCODERS
 
 from .errors import QAError
 
@@ -44,9 +45,24 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(b)
     b.add_argument("--model", default=None, help="embedding model name or folder (default: the adapted model "
                    "if `make models` has trained it, else all-MiniLM-L6-v2)")
+    b.add_argument("--encoder", choices=list(ENCODERS), default=None,
+                   help=f"what runs the model: sentence-transformers' torch path, or the model exported here to ONNX "
+                        f"Runtime (float32 or int8 weights) or OpenVINO, which need `make setup-cluster` (default "
+                        f"{DEFAULT_ENCODER}; docs/choices.md, \"Encoders\")")
     b.add_argument("--manifest", type=Path, help="CSV of document metadata (Ofsted manifest format)")
     b.add_argument("--vector-index", choices=["auto", "flat", "hnsw", "ivf"], default="auto",
                    help="FAISS index kind (default auto: exact up to 100,000 sentences, HNSW beyond)")
+    b.add_argument("--engine", choices=["embedded", "milvus"], default=None,
+                   help="search engine: FAISS and BM25 in the process (embedded), or Milvus (docs/engines.md); "
+                        "default: the live build's, embedded for a new index")
+    b.add_argument("--engine-uri", default=None, metavar="URI",
+                   help="Milvus: a milvus-lite file (default milvus.db inside the index folder) or "
+                        "http://host:19530 for a server or cluster")
+    b.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="parse and embed on Ray: a local instance, or the cluster at ADDRESS (e.g. ray://host:10001); "
+                        "needs the optional extra (`make setup-cluster`)")
+    b.add_argument("--ray-workers", type=int, default=None, metavar="N",
+                   help="with --ray: encoder workers, one model each (default and at most: the cluster's CPUs)")
     b.add_argument("--json", action="store_true", help="print the build report as JSON")
     b.set_defaults(handler=_build)
 
@@ -161,14 +177,32 @@ def _filters(args: argparse.Namespace):
 
 def _build(args: argparse.Namespace) -> int:
     from qa.index.build import build_index
-    from qa.index.embed import SentenceTransformerEmbedder, default_model
+    from qa.index.embed import default_model, make_embedder
 
     docs = args.docs or [Path(DEFAULT_DOCS)]
-    embedder = SentenceTransformerEmbedder(args.model or default_model())
+    model = args.model or default_model()
+    on_ray = None
+    if args.ray is not None and args.encoder not in (None, "torch"):
+        raise QAError("--encoder goes without --ray: the Ray workers encode with torch.")
+    if args.ray is not None:  # files read and sentences encoded on Ray (qa/index/ray_build.py)
+        from qa.index.ray_build import RayBuild
+
+        on_ray = RayBuild(args.ray or None, model=model, index_dir=args.index, workers=args.ray_workers,
+                          encoder=args.encoder)
+        embedder, read_files = on_ray.embedder, on_ray.read_files
+    elif args.ray_workers is not None:
+        raise QAError("--ray-workers goes with --ray.")
+    else:
+        embedder, read_files = make_embedder(model, encoder=args.encoder), None
     progress = _progress_printer() if sys.stderr.isatty() and not args.json else None
-    report = build_index(
-        docs, args.index, embedder=embedder, manifest=args.manifest, progress=progress, vector_index=args.vector_index
-    )
+    try:
+        report = build_index(
+            docs, args.index, embedder=embedder, manifest=args.manifest, progress=progress,
+            vector_index=args.vector_index, engine=args.engine, engine_uri=args.engine_uri, read_files=read_files,
+        )
+    finally:
+        if on_ray:
+            on_ray.close()
     if progress:
         print(file=sys.stderr)
     if args.json:
@@ -183,6 +217,7 @@ def _build(args: argparse.Namespace) -> int:
                     "warnings": report.warnings,
                     "sentences": report.sentences,
                     "chunks": report.chunks,
+                    "engine": _engine_of(args.index),
                     "seconds": round(report.seconds, 2),
                 },
                 ensure_ascii=False,
@@ -191,6 +226,13 @@ def _build(args: argparse.Namespace) -> int:
     else:
         print(report.summary())
     return 0
+
+
+def _engine_of(index_dir: Path) -> dict:
+    """The live build's search engine, as its manifest records it (no credentials are recorded)."""
+    from qa.index.store import read_index_manifest
+
+    return (read_index_manifest(index_dir) or {}).get("engine") or {"kind": "embedded"}
 
 
 # What each stage of a build counts (qa.build calls progress(done, total, stage)).
@@ -216,12 +258,12 @@ def _progress_printer():
 
 
 def _load_retriever(index_dir: Path):
-    from qa.index.embed import SentenceTransformerEmbedder
+    from qa.index.embed import embedder_for_index
     from qa.index.store import load_index
     from qa.search.retrieve import Retriever
 
     index = load_index(index_dir)
-    return Retriever(index, SentenceTransformerEmbedder(index.manifest["model"]))
+    return Retriever(index, embedder_for_index(index.manifest))
 
 
 def _questions(args: argparse.Namespace) -> list[tuple[str | None, str]]:

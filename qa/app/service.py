@@ -14,7 +14,7 @@ from qa.answer.conversation import Conversation
 from qa.answer.verdict import AnswerSettings, ask
 from qa.errors import QAError, UnsupportedDocument
 from qa.index.build import BuildReport, ProgressFn, build_index
-from qa.index.embed import Embedder, SentenceTransformerEmbedder, default_model
+from qa.index.embed import Embedder, default_model, embedder_for_index, make_embedder
 from qa.index.store import current_build, load_index, read_index_manifest
 from qa.records import Answer, Document
 from qa.search.filters import Filters
@@ -52,8 +52,9 @@ class Service:
         # Absolute: saved uploads are named relative to the documents folder (QA_DOCS=seeds by default).
         self.index_dir, self.docs_dir = Path(index_dir).resolve(), Path(docs_dir).resolve()
         manifest = read_index_manifest(self.index_dir)
-        self.embedder = embedder or SentenceTransformerEmbedder(
-            manifest["model"] if manifest else model or default_model()
+        # The live index's model on its encoder; a new index, the product's defaults.
+        self.embedder = embedder or (
+            embedder_for_index(manifest) if manifest else make_embedder(model or default_model())
         )
         self._build_lock = threading.Lock()
         self._unloadable: Path | None = None  # a published build that failed to load

@@ -8,6 +8,7 @@ process to its answer, peak memory serving, index size. Each phase runs in
 its own process so its peak memory is its own.
 
     python -m qa bench --docs ../shared/corpus/ofsted [--out bench/bench.json]
+        [--encoder E] [--also-encoders E2,E3] [--keep-index DIR]
     python -m qa bench --index DIR --skip-build      (queries only, on a built index)
 """
 from __future__ import annotations
@@ -68,12 +69,12 @@ def phase_floor(docs: Path) -> dict:
     }
 
 
-def phase_build(docs: Path, index: Path) -> dict:
+def phase_build(docs: Path, index: Path, encoder: str | None = None) -> dict:
     from qa.index.build import build_index
-    from qa.index.embed import SentenceTransformerEmbedder
+    from qa.index.embed import DEFAULT_MODEL, make_embedder
 
     started = time.perf_counter()
-    embedder = SentenceTransformerEmbedder()
+    embedder = make_embedder(DEFAULT_MODEL, encoder=encoder)  # (the floor's model: the packaged one)
     loaded = time.perf_counter()
     report = build_index([docs], index, embedder=embedder)
     done = time.perf_counter()
@@ -82,7 +83,7 @@ def phase_build(docs: Path, index: Path) -> dict:
         "seconds": done - loaded, "model_load_seconds": loaded - started, "documents": len(report.indexed),
         "embedded": len(report.embedded), "embedded_files": report.embedded[:5], "skipped": report.skipped,
         "sentences": report.sentences, "chunks": report.chunks, "index_mb": size / 2**20, "peak_mb": peak_mb(),
-        "stage_seconds": report.stage_seconds,
+        "stage_seconds": report.stage_seconds, "encoder": embedder.encoder_info,
     }
 
 
@@ -121,13 +122,13 @@ def benchmark_questions() -> list[str]:
 def phase_queries(index: Path, questions: list[str]) -> dict:
     """search and ask in one warm process: latency per question and per stage."""
     from qa.answer.verdict import ask
-    from qa.index.embed import SentenceTransformerEmbedder
+    from qa.index.embed import embedder_for_index
     from qa.index.store import load_index
     from qa.search.retrieve import Retriever
 
     started = time.perf_counter()
     loaded = load_index(index)
-    retriever = Retriever(loaded, SentenceTransformerEmbedder(loaded.manifest["model"]))
+    retriever = Retriever(loaded, embedder_for_index(loaded.manifest))
     load_seconds = time.perf_counter() - started
     for q in questions[:3]:  # warm-up: first calls pay for lazy initialisation
         retriever.search(q, k=5)
@@ -185,7 +186,10 @@ def file_to_hold_out(files: list[Path]) -> Path:
     return next((p for p in reversed(files) if p.suffix.lower() == ".pdf"), files[-1])
 
 
-def run(docs: Path, out: Path | None) -> dict:
+def run(docs: Path, out: Path | None, *, encoder: str | None = None, also_encoders: tuple[str, ...] = (),
+        keep_index: Path | None = None) -> dict:
+    """The floor, the build with `encoder` (and its rebuilds and queries), and
+    a build with each of `also_encoders`, one after the other in this run."""
     work = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     try:
         # A folder of links to the collection, so one file can be taken out and put back.
@@ -197,19 +201,27 @@ def run(docs: Path, out: Path | None) -> dict:
             os.symlink(p.resolve(), target)
         index = work / "index"
         floor = _run_phase("floor", str(linked))
-        build = _run_phase("build", str(linked), str(index))
+        build = _run_phase("build", str(linked), str(index), encoder or "")
+        also = {e: _run_phase("build", str(linked), str(work / f"index-{e}"), e) for e in also_encoders}
         last = file_to_hold_out(files)
         moved = work / f"held-out{last.suffix}"
         shutil.move(linked / last.relative_to(docs), moved)
-        removed = _run_phase("build", str(linked), str(index))
+        removed = _run_phase("build", str(linked), str(index), encoder or "")
         shutil.move(moved, linked / last.relative_to(docs))
-        added = _run_phase("build", str(linked), str(index))
+        added = _run_phase("build", str(linked), str(index), encoder or "")
         queries = benchmark_queries(index)
+        if keep_index:  # the built indexes, for evaluating or comparing engines on them afterwards
+            for name in ("index", *(f"index-{e}" for e in also_encoders)):
+                target = keep_index.with_name(keep_index.name + name.removeprefix("index"))
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.move(work / name, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result = {
         "collection": str(docs), "cores": os.cpu_count(), "floor": floor, "build": build,
         "ratio": build["seconds"] / floor["seconds"] if floor["seconds"] else None,
+        "also_encoders": {e: {**b, "ratio": b["seconds"] / floor["seconds"] if floor["seconds"] else None}
+                          for e, b in also.items()},
         "rebuild_one_removed": removed, "rebuild_one_added": added, "held_out_file": str(last.relative_to(docs)),
         "queries": queries,
     }
@@ -286,7 +298,10 @@ def _build_rows(r: dict) -> list[tuple[str, str]]:
             f"{b['stage_seconds'].get(k, 0):.0f} s" for k in ("loading", "embedding", "indexing")))]
           if b.get("stage_seconds") else []),
         ("floor: extract + encode", f"{f['seconds']:.0f} s ({f['extract_seconds']:.0f} + {f['encode_seconds']:.0f} s)"),
-        ("build / floor", f"{r['ratio']:.2f}"),
+        ("build / floor", f"{r['ratio']:.2f}" + (f" ({b['encoder']['kind']} encoder)" if b.get("encoder") else "")),
+        *((f"build with the {e} encoder: time, / floor", f"{x['seconds']:.0f} s "
+           f"(embed {x['stage_seconds'].get('embedding', 0):.0f} s), {x['ratio']:.2f}")
+          for e, x in (r.get("also_encoders") or {}).items()),
         ("throughput", f"{b['documents'] / b['seconds']:.2f} docs/s, {b['sentences'] / b['seconds']:.0f} sentences/s"),
         ("index size on disk", f"{b['index_mb']:.0f} MB"),
         ("peak memory: build / floor", f"{b['peak_mb']:.0f} MB / {f['peak_mb']:.0f} MB"),
@@ -308,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "floor":
             result = phase_floor(Path(rest[0]))
         elif kind == "build":
-            result = phase_build(Path(rest[0]), Path(rest[1]))
+            result = phase_build(Path(rest[0]), Path(rest[1]), rest[2] if len(rest) > 2 and rest[2] else None)
         else:
             result = phase_queries(Path(rest[0]), json.loads(rest[1]))
         print(json.dumps(result, default=str))
@@ -321,6 +336,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, help="with --skip-build: the built index to query")
     p.add_argument("--skip-build", action="store_true", help="only the query measurements, on --index")
     p.add_argument("--out", type=Path, help="JSON results; a Markdown table (.md) and a plot (.png) beside it")
+    p.add_argument("--encoder", help="the encoder the build runs on (torch, onnx, onnx-int8, openvino; default torch)")
+    p.add_argument("--also-encoders", default="", help="comma-separated: also build with each of these, timed beside")
+    p.add_argument("--keep-index", type=Path, help="keep the built index here (and DIR-<encoder> for --also-encoders)")
 
 
 def run_from_args(args: argparse.Namespace) -> int:
@@ -338,7 +356,8 @@ def run_from_args(args: argparse.Namespace) -> int:
             print(f"error: {args.docs} holds no document to build (PDF, text, HTML or Word); pass a collection "
                   "with --docs.", file=sys.stderr)
             return 2
-        result = run(args.docs, args.out)
+        result = run(args.docs, args.out, encoder=args.encoder,
+                     also_encoders=tuple(e for e in args.also_encoders.split(",") if e), keep_index=args.keep_index)
     print(format_result(result))
     return 0
 

@@ -93,7 +93,7 @@ def _quotes_found(timing: dict, passages: list[list]) -> tuple[dict, list[set]]:
 
 
 def run(index_dir: Path, target_chunks: int, questions: list[str], ef_searches: list[int]) -> dict:
-    from qa.index.embed import SentenceTransformerEmbedder
+    from qa.index.embed import embedder_for_index
     from qa.search.retrieve import Retriever
 
     real = load_index(index_dir)
@@ -104,7 +104,7 @@ def run(index_dir: Path, target_chunks: int, questions: list[str], ef_searches: 
     hnsw_seconds = time.perf_counter() - t
     exact = dense.build_vector_index(vectors, kind="flat")
     del vectors
-    embedder = SentenceTransformerEmbedder(real.manifest["model"])
+    embedder = embedder_for_index(real.manifest)
     tiled = tiled_index(real, copies, hnsw)
     approximate_path = Retriever(tiled, embedder)
     # The same tiled collection (one copy of its BM25 matrices and documents), searched exactly.

@@ -79,7 +79,7 @@ def check_passages(passages, docs_dir: Path, document) -> tuple[int, list[tuple[
 def main(argv: list[str] | None = None) -> int:
     from qa.answer.verdict import ask
     from qa.evaluate.judgments import read_queries
-    from qa.index.embed import SentenceTransformerEmbedder
+    from qa.index.embed import embedder_for_index
     from qa.index.store import load_index
     from qa.search.retrieve import Retriever
 
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ask", action="store_true", help="check the quotes of ask's answers, not search's")
     args = parser.parse_args(argv)
     index = load_index(args.index)
-    retriever = Retriever(index, SentenceTransformerEmbedder(index.manifest["model"]))
+    retriever = Retriever(index, embedder_for_index(index.manifest))
     passages = []
     for path in args.questions:
         for q in read_queries(path):

@@ -90,7 +90,7 @@ def grade_question(authority: str, published: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from qa.answer.verdict import ask
-    from qa.index.embed import SentenceTransformerEmbedder
+    from qa.index.embed import embedder_for_index
     from qa.index.store import load_index
     from qa.search.retrieve import Retriever
 
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=15, help="failures listed (default 15)")
     args = parser.parse_args(argv)
     index = load_index(args.index)
-    retriever = Retriever(index, SentenceTransformerEmbedder(index.manifest["model"]))
+    retriever = Retriever(index, embedder_for_index(index.manifest))
     if args.questions:
         for path in args.questions:
             score_questions(retriever, path, args.show)

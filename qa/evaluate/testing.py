@@ -36,7 +36,7 @@ def open_suite(
     With `beir`, an index of the dataset's corpus is built at `index`
     (default index-beir/<dataset>), or reused when it holds exactly this corpus.
     """
-    from qa.index.embed import DEFAULT_MODEL, SentenceTransformerEmbedder
+    from qa.index.embed import DEFAULT_MODEL, embedder_for_index, make_embedder
     from qa.index.store import load_index
 
     from .judgments import read_queries
@@ -46,7 +46,8 @@ def open_suite(
     if questions is not None:
         items = read_queries(Path(questions))
         loaded = load_index(Path(index or "index"))
-        retriever = Retriever(loaded, SentenceTransformerEmbedder(model or loaded.manifest["model"]))
+        manifest = {**loaded.manifest, "model": model or loaded.manifest["model"]}
+        retriever = Retriever(loaded, embedder_for_index(manifest))
         return suite_from_questions(loaded, items, name=str(questions), level=level), retriever
 
     from qa.index.build import build_index_from_documents
@@ -56,7 +57,7 @@ def open_suite(
     folder = Path(beir)
     dataset = read_beir(folder, split=split)
     index_dir = Path(index) if index else BEIR_INDEX_ROOT / folder.resolve().name
-    embedder = SentenceTransformerEmbedder(model or DEFAULT_MODEL)
+    embedder = make_embedder(model or DEFAULT_MODEL)
     documents, skipped = corpus_documents(dataset.corpus_path)
     report = build_index_from_documents(
         documents, index_dir, embedder=embedder, source_signature=_file_hash(dataset.corpus_path), progress=progress,

@@ -10,10 +10,11 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,8 +27,11 @@ from qa.ingest.manifest import MANIFEST_NAME, find_row, read_manifest
 from qa.records import Chunk, Document, Sentence
 
 from . import sentence_facts, store
-from .embed import Embedder, model_fingerprint
+from .embed import Embedder, encoder_key, encoder_of, model_fingerprint
 from .lexical import LexicalIndex
+
+if TYPE_CHECKING:
+    from .milvus_engine import MilvusTarget
 
 
 @dataclass
@@ -84,6 +88,9 @@ def build_index(
     manifest: Path | None = None,
     progress: ProgressFn | None = None,
     vector_index: str = "auto",
+    read_files: FileReader | None = None,
+    engine: str | None = None,
+    engine_uri: str | None = None,
 ) -> BuildReport:
     """Build (or update) the index at `index_dir` from the files in `docs_dirs`.
 
@@ -91,6 +98,10 @@ def build_index(
     documents folder. `progress(done, total, stage)` is called as documents
     are loaded ("loading") and sentences embedded ("embedding"). `vector_index`
     is the FAISS index kind ("flat", "hnsw", "ivf"), or "auto" to choose by size.
+    `read_files` reads the files elsewhere (on Ray: qa/index/ray_build.py); by
+    default they are read here, one after the other. `engine` is the search
+    engine the build is written to ("embedded" or "milvus", at `engine_uri`;
+    qa/index/milvus_engine.py); by default the live build's.
     """
     started = time.perf_counter()
     report = BuildReport()
@@ -100,7 +111,11 @@ def build_index(
     with store.build_lock(index_dir):
         files, rows = _discover_sources(docs_dirs, manifest, report.skipped)
         signature = _source_signature(files, rows, embedder, settings, vector_index)
+        from . import milvus_engine  # (not at the top: `python -m qa.index.milvus_engine` runs it as __main__)
+
+        target = milvus_engine.target_for(engine, engine_uri, store.read_index_manifest(index_dir))
         if _is_current(index_dir, signature):
+            milvus_engine.attach(index_dir, target)  # the same build, moved to the engine asked for
             live = store.read_index_manifest(index_dir) or {}
             report.index_folder = store.current_build(index_dir)
             report.up_to_date = True
@@ -108,7 +123,7 @@ def build_index(
             report.seconds = time.perf_counter() - started
             return report
         loading_started = time.perf_counter()
-        documents = _load_all(files, rows, report, progress)
+        documents = _load_all(files, rows, report, progress, read_files)
         report.stage_seconds["loading"] = time.perf_counter() - loading_started
         if not documents:
             raise QAError(
@@ -120,7 +135,7 @@ def build_index(
                 )
                 + " The previous index, if any, is unchanged."
             )
-        _write_index(documents, index_dir, embedder, settings, signature, report, progress, vector_index)
+        _write_index(documents, index_dir, embedder, settings, signature, report, progress, vector_index, target)
     report.indexed = [d.source for d in documents]
     report.seconds = time.perf_counter() - started
     return report
@@ -158,8 +173,12 @@ def build_index_from_documents(
 def _write_index(
     documents: list[Document], index_dir: Path, embedder: Embedder, settings: ChunkSettings, signature: str,
     report: BuildReport, progress: ProgressFn | None, vector_index: str = "auto",
+    engine: MilvusTarget | None = None,
 ) -> None:
-    """Segment, chunk, embed and write a new build, then make it the live one."""
+    """Segment, chunk, embed and write a new build (and into Milvus, when that is
+    its engine), then make it the live one."""
+    from . import milvus_engine
+
     sentences: list[Sentence] = []
     chunks: list[Chunk] = []
     for i, doc in enumerate(documents):
@@ -178,6 +197,7 @@ def _write_index(
     index_manifest = {
         "model": embedder.name,
         "model_fingerprint": model_fingerprint(embedder.name),
+        "encoder": encoder_of(embedder),  # what encoded the vectors; questions are encoded with it too
         "dimension": embedder.dimension,
         "chunking": settings.to_json(),
         "lexical": LEXICAL_SETTINGS,
@@ -189,6 +209,8 @@ def _write_index(
         ],
     }
     partial = store.new_build_folder(index_dir)
+    if engine is not None:
+        index_manifest["engine"] = engine.describe(partial.name.removesuffix(".partial"))
     store.write_build(
         partial,
         documents=documents,
@@ -203,7 +225,10 @@ def _write_index(
         vector_kind=vector_index,
         facts=facts,
     )
+    if engine is not None:  # before publishing: a failed write leaves the live build serving
+        report.stage_seconds["engine"] = milvus_engine.write(index_dir, partial, engine)["seconds"]
     report.index_folder = store.publish(index_dir, partial)
+    milvus_engine.prune(index_dir)  # the collections of the builds publish removed
     report.stage_seconds["indexing"] = time.perf_counter() - indexing_started  # BM25, FAISS, writing
     report.sentences, report.chunks = len(sentences), len(chunks)
 
@@ -234,9 +259,17 @@ REPEATED_MIN_DOCUMENTS = 5
 
 def repeated_sentences(documents: list[Document], sentences: list[Sentence]) -> np.ndarray:
     """True for each sentence whose words recur in many documents."""
-    # Digits folded: stock paragraphs differ only in phone numbers and dates.
-    keys = [re.sub(r"\d+", "#", " ".join(documents[s.doc_index].text[s.start : s.end].lower().split()))
+    return _repeated_of(_stock_keys(documents, sentences), sentences)
+
+
+def _stock_keys(documents: list[Document], sentences: list[Sentence]) -> list[str]:
+    """Each sentence's words, lower case, digits folded: stock paragraphs differ
+    only in phone numbers and dates."""
+    return [re.sub(r"\d+", "#", " ".join(documents[s.doc_index].text[s.start : s.end].lower().split()))
             for s in sentences]
+
+
+def _repeated_of(keys: list[str], sentences: list[Sentence]) -> np.ndarray:
     docs_of: dict[str, set[int]] = {}
     for key, s in zip(keys, sentences, strict=True):
         docs_of.setdefault(key, set()).add(s.doc_index)
@@ -300,6 +333,9 @@ def _settings_signature(
         source_signature, embedder.name, model_fingerprint(embedder.name), settings.to_json(), LEXICAL_SETTINGS,
         store.FORMAT_VERSION, vector_index, _readers_fingerprint(),
     ]
+    encoder = encoder_key(encoder_of(embedder))
+    if encoder != encoder_key(None):  # (torch, as every build before encoders were recorded: those stay current)
+        payload.append(encoder)
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -315,25 +351,53 @@ def _readers_fingerprint() -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    """What reading one file gave: its document and warnings, or why it was skipped."""
+
+    rel: str  # path relative to its --docs folder
+    document: Document | None = None
+    warnings: tuple[str, ...] = ()
+    skipped: str | None = None  # the reason, when there is no document
+
+
+# (root, file, its manifest row): everything reading one file depends on.
+ReadRequest = tuple[Path, Path, dict[str, str] | None]
+# Reads the files, giving one FileRead per request, in the requests' order.
+FileReader = Callable[[list[ReadRequest]], Iterable[FileRead]]
+
+
+def read_file(root: Path, path: Path, manifest_row: dict[str, str] | None) -> FileRead:
+    """Read one file into a Document, or say why not: a pure function of the
+    file and its row, so it can run anywhere (a Ray task). It never raises for
+    a bad file: one bad file never stops a build."""
+    rel = path.relative_to(root).as_posix()
+    try:
+        doc, warnings = load_document(path, root, gazetteer=load_gazetteer(), manifest_row=manifest_row)
+    except UnsupportedDocument as e:
+        return FileRead(rel, skipped=str(e).removeprefix(f"{rel}: "))
+    except Exception as e:
+        return FileRead(rel, skipped=f"could not be read ({type(e).__name__}: {e})")
+    return FileRead(rel, doc, tuple(warnings))
+
+
 def _load_all(
     files: list[tuple[Path, Path]], rows: dict[str, dict[str, str]], report: BuildReport,
-    progress: ProgressFn | None,
+    progress: ProgressFn | None, read_files: FileReader | None = None,
 ) -> list[Document]:
-    gazetteer = load_gazetteer()
+    """Read every file (here, or with `read_files`) and accept the documents in
+    file order: the same checks whichever way the files were read."""
+    requests = [(root, path, find_row(rows, path.relative_to(root).as_posix())) for root, path in files]
+    results = read_files(requests) if read_files else (read_file(*r) for r in requests)
     documents: list[Document] = []
     seen_hashes: dict[str, str] = {}
     seen_ids: set[str] = set()
-    for n, (root, path) in enumerate(files, 1):
-        rel = path.relative_to(root).as_posix()
+    for n, result in enumerate(results, 1):
         if progress:
             progress(n, len(files), "loading")
-        try:
-            doc, warnings = load_document(path, root, gazetteer=gazetteer, manifest_row=find_row(rows, rel))
-        except UnsupportedDocument as e:
-            report.skipped.append((rel, str(e).removeprefix(f"{rel}: ")))
-            continue
-        except Exception as e:  # one bad file never stops a build
-            report.skipped.append((rel, f"could not be read ({type(e).__name__}: {e})"))
+        rel, doc = result.rel, result.document
+        if doc is None:
+            report.skipped.append((rel, result.skipped or "could not be read"))
             continue
         if doc.content_hash in seen_hashes:
             report.skipped.append((rel, f"identical to {seen_hashes[doc.content_hash]}; indexed once"))
@@ -342,7 +406,7 @@ def _load_all(
         if doc.doc_id in seen_ids:  # same relative path under two --docs folders
             doc = _with_id(doc, f"{doc.doc_id}~{len(documents)}")
         seen_ids.add(doc.doc_id)
-        report.warnings += warnings
+        report.warnings += result.warnings
         documents.append(doc)
     return documents
 
@@ -353,6 +417,12 @@ def _with_id(doc: Document, doc_id: str) -> Document:
     return replace(doc, doc_id=doc_id)
 
 
+# Texts per encode() call; the model pads each batch to its longest text, and
+# the texts come sorted by length, so a batch wastes little (chosen with
+# `python -m qa.bench.encoders`: docs/choices.md, "Encoders").
+ENCODE_BATCH = 32
+
+
 def _embed(
     documents: list[Document],
     sentences: list[Sentence],
@@ -360,30 +430,73 @@ def _embed(
     previous: PreviousVectors,
     report: BuildReport,
     progress: ProgressFn | None = None,
+    *,
+    batch_size: int = ENCODE_BATCH,
 ) -> np.ndarray:
-    """Sentence vectors; a sentence whose words the previous build already
-    encoded (with the same model) reuses its vector, so a rebuild after a
-    change to cleaning or chunking encodes only the sentences that changed."""
+    """Sentence vectors, each text encoded once (encoding_plan): a sentence
+    whose words the previous build already encoded (with the same model and
+    encoder) reuses its vector, so a rebuild after a change to cleaning or
+    chunking encodes only the sentences that changed; the same words in two
+    places are encoded once; stock text takes its first occurrence's vector."""
     vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
     texts = [documents[s.doc_index].text[s.start : s.end] for s in sentences]
-    todo: list[int] = []
-    for i, text in enumerate(texts):
-        row = previous.sentence_rows.get(text)
-        if row is None:
-            todo.append(i)
-        else:
-            vectors[i] = previous.sentence_vectors[row]
-    for doc_index in sorted({sentences[i].doc_index for i in todo}):
+    reused, encode, rows_of = encoding_plan(documents, sentences, texts, previous)
+    for i, row in reused.items():
+        vectors[i] = previous.sentence_vectors[row]
+    for doc_index in sorted({sentences[i].doc_index for rows in rows_of for i in rows}):
         report.embedded.append(documents[doc_index].source)
-    if todo:
+    if encode:
         # Sorting by length keeps padding (wasted work) per batch small.
-        order = sorted(todo, key=lambda i: len(texts[i]))
+        order = sorted(range(len(encode)), key=lambda j: len(encode[j]))
         step = 4096  # slices only to report progress; the model batches inside
         for lo in range(0, len(order), step):
-            vectors[order[lo : lo + step]] = embedder.encode([texts[i] for i in order[lo : lo + step]])
+            part = order[lo : lo + step]
+            encoded = embedder.encode([encode[j] for j in part], batch_size=batch_size)
+            for j, vector in zip(part, encoded, strict=True):
+                vectors[rows_of[j]] = vector
             if progress:
                 progress(min(lo + step, len(order)), len(order), "embedding")
     return vectors
+
+
+def encoding_plan(
+    documents: list[Document], sentences: list[Sentence], texts: list[str], previous: PreviousVectors,
+) -> tuple[dict[int, int], list[str], list[list[int]]]:
+    """Which sentences reuse the previous build's vectors ({sentence: row}),
+    which texts to encode, and the sentences each encoded text's vector goes to.
+
+    Each distinct text is encoded once (a sentence repeated within or across
+    reports: 170,514 sentences of the full collection are 160,340 texts). Stock
+    text (repeated_sentences: the same words in REPEATED_MIN_DOCUMENTS documents
+    or more, never a candidate for quoting) takes the vector of the first
+    sentence with its words, digits folded ("telephone 0300 123 1231" and "...
+    1234" are one): those 9,546 sentences are 238 texts to encode, not 1,638. Their
+    vectors still matter (they fill the vector search's pools before being
+    dropped, and stand beside quotable sentences in the ranker's neighbour
+    features), hence the same words' vector rather than none."""
+    keys = _stock_keys(documents, sentences)
+    repeated = _repeated_of(keys, sentences)
+    first_of_key: dict[str, int] = {}
+    reused: dict[int, int] = {}
+    slot_of: dict[str, int] = {}
+    encode: list[str] = []
+    rows_of: list[list[int]] = []
+    for i, text in enumerate(texts):
+        first = first_of_key.setdefault(keys[i], i) if repeated[i] else i
+        row = previous.sentence_rows.get(text)  # its own words' vector first
+        if row is None and first != i:
+            text = texts[first]
+            row = previous.sentence_rows.get(text)
+        if row is not None:
+            reused[i] = row
+            continue
+        slot = slot_of.get(text)
+        if slot is None:
+            slot = slot_of[text] = len(encode)
+            encode.append(text)
+            rows_of.append([])
+        rows_of[slot].append(i)
+    return reused, encode, rows_of
 
 
 # A document's own vector encodes its title and opening: the model reads at
@@ -392,18 +505,21 @@ DOCUMENT_VECTOR_CHARS = 2000
 
 
 def _embed_documents(documents: list[Document], embedder: Embedder, previous: PreviousVectors) -> np.ndarray:
-    """One vector per document (for ranking whole documents), reusing the previous build's."""
+    """One vector per document (for ranking whole documents), reusing the
+    previous build's; documents that open alike are encoded once."""
     vectors = np.zeros((len(documents), embedder.dimension), dtype=np.float32)
-    todo = []
+    rows_of: dict[str, list[int]] = {}
     for i, doc in enumerate(documents):
-        row = previous.document_rows.get(doc.text[:DOCUMENT_VECTOR_CHARS])
+        opening = doc.text[:DOCUMENT_VECTOR_CHARS]
+        row = previous.document_rows.get(opening)
         if row is None:
-            todo.append(i)
+            rows_of.setdefault(opening, []).append(i)
         else:
             vectors[i] = previous.document_vectors[row]
-    if todo:
-        order = sorted(todo, key=lambda i: min(len(documents[i].text), DOCUMENT_VECTOR_CHARS))
-        vectors[order] = embedder.encode([documents[i].text[:DOCUMENT_VECTOR_CHARS] for i in order])
+    if rows_of:
+        openings = sorted(rows_of, key=len)
+        for opening, vector in zip(openings, embedder.encode(openings, batch_size=ENCODE_BATCH), strict=True):
+            vectors[rows_of[opening]] = vector
     return vectors
 
 
@@ -418,11 +534,12 @@ class PreviousVectors:
 
 
 def _previous_vectors(index_dir: Path, embedder: Embedder) -> PreviousVectors:
-    """The live build's vectors by the text they encode, when it was made with the same model."""
+    """The live build's vectors by the text they encode, when it was made with the same model and encoder."""
     manifest = store.read_index_manifest(index_dir)
     if (
         not manifest or manifest.get("model") != embedder.name or manifest.get("dimension") != embedder.dimension
         or manifest.get("model_fingerprint") != model_fingerprint(embedder.name)
+        or encoder_key(manifest.get("encoder")) != encoder_key(encoder_of(embedder))  # another encoder's vectors
     ):
         return PreviousVectors()
     old = store.reusable_vectors(index_dir)

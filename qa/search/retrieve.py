@@ -12,6 +12,7 @@ inspection when it asks for that, are preferred; filters exclude documents.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from qa.ingest.gazetteer import Gazetteer, load_gazetteer
 from qa.records import ChunkColumn, Passage
 
 from . import expansion
+from .candidates import CandidateSource, Scope, open_source
+from .candidates import top as _top
 from .features import SentenceTable, compute_features
 from .filters import Filters, document_mask, document_years, latest_per_authority, recency_of
 from .query import Query, parse_question
@@ -80,9 +83,14 @@ FUSION_WEIGHTS_FILE = Path(__file__).with_name("fusion_weights.json")
 
 
 class Retriever:
-    def __init__(self, index: LoadedIndex, embedder: Embedder, *, gazetteer: Gazetteer | None = None):
+    def __init__(
+        self, index: LoadedIndex, embedder: Embedder, *, gazetteer: Gazetteer | None = None,
+        source: CandidateSource | None = None,
+    ):
         self.index = index
         self.embedder = embedder
+        # Where candidates come from (qa/search/candidates.py): the engine the index's manifest names.
+        self.source = source if source is not None else open_source(index)
         self.gazetteer = gazetteer or load_gazetteer()
         self._chunk_of_sentence = index.chunk_of_sentence
         self._doc_of_sentence = index.doc_of_sentence
@@ -143,7 +151,7 @@ class Retriever:
         if query.is_overview:
             sentence_ids, fused, cosines = self._overview_sentences(query, qvec, allowed)
         else:
-            sentence_ids, fused, cosines = self._rank_sentences(query, qvec, settings, allowed)
+            sentence_ids, fused, cosines = self._rank_sentences(query, qvec, settings, allowed, filters)
         with stage("quote"):
             return self._quotes(sentence_ids, fused, cosines, k)
 
@@ -172,17 +180,18 @@ class Retriever:
         return passages
 
     def _rank_sentences(
-        self, query: Query, qvec: np.ndarray, settings: RetrievalSettings, allowed: np.ndarray | None
+        self, query: Query, qvec: np.ndarray, settings: RetrievalSettings, allowed: np.ndarray | None,
+        filters: Filters | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate sentence ids, best first, with their scores and cosines."""
         empty = np.zeros(0, dtype=np.int64)
         if len(self.index.chunks) == 0:
             return empty, np.zeros(0), np.zeros(0)
+        scopes = self._scopes(allowed, filters, self._preferred_documents(query))
         with stage("lexical"):
-            lexical_all = self._chunk_lexical(query, settings)
-        preferred = self._preferred_documents(query)
+            lexical_all = self._chunk_lexical(query, settings, scopes)
         with stage("vector"):  # (the candidate pools: mostly the FAISS searches)
-            candidates = self._candidates(qvec, lexical_all, settings, allowed, preferred)
+            candidates = self._candidates(qvec, lexical_all, settings, allowed, scopes)
             cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
         if len(candidates) == 0:
             return empty, np.zeros(0), np.zeros(0)
@@ -233,8 +242,9 @@ class Retriever:
     ) -> tuple[np.ndarray, np.ndarray]:
         """What the learned ranker sees for a question: the fusion's best
         `settings.ranked` sentence ids and their features (training, qa/search/ranker.py)."""
-        lexical_all = self._chunk_lexical(query, settings)
-        candidates = self._candidates(qvec, lexical_all, settings, None, self._preferred_documents(query))
+        scopes = self._scopes(None, None, self._preferred_documents(query))
+        lexical_all = self._chunk_lexical(query, settings, scopes)
+        candidates = self._candidates(qvec, lexical_all, settings, None, scopes)
         cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
         fused = self._fused(query, qvec, candidates, cos, lexical_all, settings)
         best = np.argsort(-fused, kind="stable")[: settings.ranked]
@@ -256,10 +266,10 @@ class Retriever:
                      dense_weight=self._dense_weights(candidates, settings))
         return fused + self._boosts(query, settings)[self._doc_of_sentence[candidates]]
 
-    def _chunk_lexical(self, query: Query, settings: RetrievalSettings) -> np.ndarray:
+    def _chunk_lexical(self, query: Query, settings: RetrievalSettings, scopes: Sequence[Scope] = ()) -> np.ndarray:
         """Each chunk's BM25 for the question, plus its BM25 for the words the
         question's words go with in answers, weighted."""
-        scores = self.index.lexical.scores(query.keywords)
+        scores = self._bm25(self.index.lexical.known_terms(query.keywords), settings.candidates, scopes)
         if not settings.expansion_weight or not self.expansions:
             return scores
         # every word asked, known to the collection or not: "locum" is in no report
@@ -267,7 +277,18 @@ class Retriever:
         extra = expansion.expand(asked, self.expansions, self.index.lexical.vocabulary)
         if not extra:
             return scores
-        return scores + settings.expansion_weight * self.index.lexical.scores_of_terms(extra)
+        return scores + settings.expansion_weight * self._bm25(extra, settings.candidates, scopes)
+
+    def _bm25(self, terms: list[str], k: int, scopes: Sequence[Scope] = ()) -> np.ndarray:
+        """Each chunk's BM25 for these terms, as the source gives it for at least
+        the k best of the whole collection and of each scope; 0 for the chunks it
+        leaves out (the embedded source leaves out none that hold a term)."""
+        scores = np.zeros(len(self.index.chunks), dtype=np.float32)
+        if terms:
+            for scope in (None, *scopes):
+                ids, found = self.source.lexical_chunks(terms, k, scope)
+                scores[ids] = found
+        return scores
 
     def _dense_weights(self, candidates: np.ndarray, settings: RetrievalSettings) -> float | np.ndarray:
         """The dense weight of each candidate sentence: reports' and articles' (see RetrievalSettings)."""
@@ -316,10 +337,10 @@ class Retriever:
         whole_cos = self.index.document_vectors @ qvec
         whole_bm25 = self.index.document_lexical.scores(query.keywords).astype(np.float64)
         best_chunk = np.zeros(n_docs)
-        np.maximum.at(best_chunk, self.index.chunks[:, ChunkColumn.DOC], self.index.lexical.scores(query.keywords))
+        np.maximum.at(best_chunk, self.index.chunks[:, ChunkColumn.DOC],
+                      self._bm25(self.index.lexical.known_terms(query.keywords), max(k, pool // 10)))
         if use_dense:
-            _, ids = dense.search(self.index.vectors, qvec[None, :], pool)
-            candidates[self._doc_of_sentence[ids[0][ids[0] >= 0]]] = True
+            candidates[self._doc_of_sentence[self.source.dense_sentences(qvec, pool)]] = True
             candidates[_top(whole_cos, max(k, pool // 10), positive_only=False)] = True
         if use_lexical:
             candidates[_top(whole_bm25, max(k, pool // 10))] = True
@@ -375,31 +396,35 @@ class Retriever:
             boost += settings.time_boost * self._latest
         return boost
 
+    def _scopes(self, allowed: np.ndarray | None, filters: Filters | None, preferred: np.ndarray | None) -> list[Scope]:
+        """Where candidates are drawn from besides the whole collection: the
+        documents the filters allow, and the documents the question points at
+        (among those), so that a small preferred set is never crowded out by the rest."""
+        filters = filters if allowed is not None else None
+        scopes = [Scope(allowed, filters)] if allowed is not None else []
+        if preferred is not None:
+            scopes.append(Scope(preferred if allowed is None else allowed & preferred, filters, preferred))
+        return scopes
+
     def _candidates(
         self, qvec: np.ndarray, lexical_all: np.ndarray, settings: RetrievalSettings,
-        allowed: np.ndarray | None, preferred: np.ndarray | None,
+        allowed: np.ndarray | None, scopes: list[Scope],
     ) -> np.ndarray:
         """Sentences worth scoring: the best of the whole collection, and the
-        best within the documents the question points at, so that a small
-        preferred set is never crowded out by the rest."""
+        best within each scope (see _scopes)."""
         want = min(settings.candidates, len(self.index.chunks))
         use_dense = settings.mode in ("hybrid", "dense")
         use_lexical = settings.mode in ("hybrid", "lexical")
         pools = []
         if use_dense:
-            _, ids = dense.search(self.index.vectors, qvec[None, :], want * 4)
-            pools.append(ids[0][ids[0] >= 0])
+            pools.append(self.source.dense_sentences(qvec, want * 4))
         if use_lexical:
             pools.append(self.index.sentences_of_chunks(_top(lexical_all, want)))
-        scopes = [m for m in (allowed, preferred if allowed is None else (
-            allowed & preferred if preferred is not None else None)) if m is not None]
         for scope in scopes:
-            sentence_ids = np.flatnonzero(scope[self._doc_of_sentence])
-            if use_dense and len(sentence_ids):
-                cos = dense.vectors_of(self.index.vectors, sentence_ids) @ qvec
-                pools.append(sentence_ids[_top(cos, want * 4, positive_only=False)])
+            if use_dense:
+                pools.append(self.source.dense_sentences(qvec, want * 4, scope))
             if use_lexical:
-                chunk_ids = np.flatnonzero(scope[self.index.chunks[:, ChunkColumn.DOC]])
+                chunk_ids = np.flatnonzero(scope.mask[self.index.chunks[:, ChunkColumn.DOC]])
                 pools.append(self.index.sentences_of_chunks(chunk_ids[_top(lexical_all[chunk_ids], want)]))
         candidates = np.unique(np.concatenate(pools)) if pools else np.zeros(0, dtype=np.int64)
         if allowed is not None:
@@ -484,15 +509,6 @@ def fuse(
 
 def _is_date(value: str) -> bool:
     return bool(re.fullmatch(r"(?:19|20)\d\d-\d\d-\d\d", value))
-
-
-def _top(scores: np.ndarray, n: int, *, positive_only: bool = True) -> np.ndarray:
-    """Indices of the n highest scores (unordered); only positive ones if asked."""
-    if len(scores) == 0:
-        return np.zeros(0, dtype=np.int64)
-    n = min(n, len(scores))
-    top = np.argpartition(-scores, n - 1)[:n]
-    return top[scores[top] > 0] if positive_only else top
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
