@@ -4,6 +4,7 @@ session-wide real-model index of the seeds for behaviour that depends on it."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import os
 import re
@@ -30,6 +31,21 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "standard"
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+# The suites of the optional extra (tests/cluster, requirements-cluster.txt), run by `make test-cluster`.
+# Asked for by marker (`pytest -m cluster`) they must not pass by skipping: a run that selects them
+# without the extra installed stops with what to install.
+CLUSTER_EXTRA_MODULES = ("ray", "pymilvus", "milvus_lite", "onnx", "onnxruntime", "openvino")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    marker = config.getoption("-m") or ""
+    if "cluster" in marker and "not cluster" not in marker:
+        missing = [m for m in CLUSTER_EXTRA_MODULES if importlib.util.find_spec(m) is None]
+        if missing:
+            raise pytest.UsageError(f"The cluster suites need {', '.join(missing)}: run `make setup-cluster` "
+                                    "(pip install -r requirements-cluster.txt) first.")
 
 
 class FakeEmbedder:
