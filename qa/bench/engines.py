@@ -1,7 +1,7 @@
 """The embedded engine against Milvus on the same build: the same passages, the same recall, and how fast.
 
     python -m qa.bench.engines --index /tmp/work/full7 --milvus-index /tmp/work/full7-milvus \\
-        --questions eval/ofsted/dev.jsonl --questions eval/ofsted/test.jsonl [--repeat 3] [--out bench/engines.json]
+        --questions eval/ofsted/dev.jsonl --questions eval/ofsted/test.jsonl [--repeat 3] [--limit N] [--out FILE]
 
 `--milvus-index` is a copy of `--index` whose manifest names Milvus (`python -m
 qa.index.milvus_engine --index COPY`); without it, the one index is searched
@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--questions", type=Path, action="append", required=True)
     p.add_argument("--repeat", type=int, default=3, help="passes over the questions for latency (default 3)")
     p.add_argument("--lexical-depth", type=int, default=None, help="lexical candidates asked of Milvus per ask")
+    p.add_argument("--limit", type=int, default=None,
+                   help="only the first N questions of each file (Milvus Lite takes about a second a search)")
     p.add_argument("--out", type=Path, default=None, help="write the figures as JSON")
     args = p.parse_args(argv)
 
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
            "sentences": len(index.sentences), "chunks": len(index.chunks), "sets": {}}
     questions = []
     for path in args.questions:
-        items = read_queries(path)
+        items = read_queries(path)[:args.limit]
         questions += [it.question for it in items]
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] if (
             path.suffix == ".jsonl") else []

@@ -62,7 +62,8 @@ LEDGER = "milvus-collections.json"
 TOKEN_ENV = "QA_MILVUS_TOKEN"  # "user:password" or an API key, for a server with authentication
 BM25_K1, BM25_B = 1.2, 0.75  # qa.index.lexical's
 # Lexical candidates asked of Milvus per ask (the retriever needs 100): chunks
-# below them score 0 for the fusion. Measured on the full collection, see docs/engines.md.
+# below them score 0 for the fusion, which the embedded engine never does (it
+# scores every chunk): one of the two reasons the top fives differ, docs/engines.md.
 LEXICAL_DEPTH = 1000
 MAX_TOPK = 16384  # Milvus's limit on one search
 EMPTY_CHUNK = "qa_empty_chunk"  # an empty chunk keeps bm25s's one-token length
