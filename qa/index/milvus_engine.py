@@ -4,12 +4,20 @@ into it, and `MilvusSource`, which answers the retriever's two asks from it.
 A build is written as two collections named after the build folder, so the
 previous build's collections keep serving until the new build is published:
 
-    <prefix>_<build>_sentences  id (= sentence row), vector, doc, repeated + the document's scalars
+    <prefix>_<build>_sentences  id (= sentence row), vector, exact, doc, repeated + the document's scalars
     <prefix>_<build>_chunks     id (= chunk row), terms (BM25 Function -> sparse), doc + the scalars
 
 The scalars are each document's authority (its places, an array), region,
 year (document_year, 0 when unknown), overall grade and type, so the filters
 (qa.search.filters.Filters) run in Milvus as scalar filter expressions.
+
+`vector` is indexed as the build's FAISS index is (HNSW for the full
+collection) and answers asks of the whole collection. `exact` holds the same
+vectors under a FLAT index and answers asks within a scope (a few documents,
+or those the filters allow), exactly as the embedded engine does: Milvus's HNSW
+searched with a selective filter returns a fraction of the neighbours asked for
+(milvus-lite on the full collection: 22% of 400, docs/engines.md). It costs a
+second copy of the sentence vectors; a build whose index is flat has no `exact`.
 
 `terms` is the chunk's lexical text already analysed by qa.index.lexical.tokenize
 (the stems, space-separated) and Milvus tokenizes it only by splitting: Milvus's
@@ -61,11 +69,11 @@ DEFAULT_PREFIX = "qa"
 LEDGER = "milvus-collections.json"
 TOKEN_ENV = "QA_MILVUS_TOKEN"  # "user:password" or an API key, for a server with authentication
 BM25_K1, BM25_B = 1.2, 0.75  # qa.index.lexical's
-# Lexical candidates asked of Milvus per ask (the retriever needs 100): chunks
-# below them score 0 for the fusion, which the embedded engine never does (it
-# scores every chunk): one of the two reasons the top fives differ, docs/engines.md.
+# Lexical candidates asked of Milvus per ask (the retriever needs 100); the
+# candidates found by meaning below them get their own scores by lexical_scores.
 LEXICAL_DEPTH = 1000
 MAX_TOPK = 16384  # Milvus's limit on one search
+EXACT_FIELD = "exact"  # the sentence vectors again, FLAT: for asks within a scope (the module's note)
 EMPTY_CHUNK = "qa_empty_chunk"  # an empty chunk keeps bm25s's one-token length
 BATCH_ROWS = 2000
 MAX_TERMS_BYTES = 65_535  # a VARCHAR's limit
@@ -176,13 +184,18 @@ def push(index: LoadedIndex, index_dir: Path, target: MilvusTarget, *, build_nam
         schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("id", DataType.INT64, is_primary=True)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=int(index.vectors.d))
+        vector_index = _milvus_vector_index(index.manifest.get("vector_index") or {})
+        exact = vector_index["index_type"] != "FLAT"
+        if exact:
+            schema.add_field(EXACT_FIELD, DataType.FLOAT_VECTOR, dim=int(index.vectors.d))
         schema.add_field("doc", DataType.INT64)
         schema.add_field("repeated", DataType.BOOL)
         _add_scalar_fields(schema, DataType, capacity)
         params = client.prepare_index_params()
-        vector_index = _milvus_vector_index(index.manifest.get("vector_index") or {})
         params.add_index(field_name="vector", index_type=vector_index["index_type"], metric_type="IP",
                          params=_build_params(uri, vector_index["params"]))
+        if exact:
+            params.add_index(field_name=EXACT_FIELD, index_type="FLAT", metric_type="IP", params={})
         client.create_collection(names["sentences"], schema=schema, index_params=params, **extra)
 
         schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -201,7 +214,7 @@ def push(index: LoadedIndex, index_dir: Path, target: MilvusTarget, *, build_nam
                          params=_build_params(uri, {"bm25_k1": BM25_K1, "bm25_b": BM25_B}))
         client.create_collection(names["chunks"], schema=schema, index_params=params, **extra)
 
-        _insert(client, names["sentences"], _sentence_rows(index, scalars))
+        _insert(client, names["sentences"], _sentence_rows(index, scalars, exact=exact))
         _insert(client, names["chunks"], _chunk_rows(index, scalars))
         for name in names.values():
             client.flush(name)
@@ -249,13 +262,13 @@ def _document_scalars(index: LoadedIndex) -> list[dict]:
     } for d in index.documents]
 
 
-def _sentence_rows(index: LoadedIndex, scalars: list[dict]):
+def _sentence_rows(index: LoadedIndex, scalars: list[dict], *, exact: bool):
     docs = index.doc_of_sentence
     for start in range(0, len(index.sentences), BATCH_ROWS):
         ids = np.arange(start, min(start + BATCH_ROWS, len(index.sentences)))
-        vectors = dense.vectors_of(index.vectors, ids)
-        yield [{"id": int(i), "vector": v.tolist(), "doc": int(docs[i]), "repeated": bool(index.repeated[i]),
-                **scalars[docs[i]]} for i, v in zip(ids, vectors, strict=True)]
+        vectors = dense.vectors_of(index.vectors, ids).tolist()
+        yield [{"id": int(i), "vector": v, **({EXACT_FIELD: v} if exact else {}), "doc": int(docs[i]),
+                "repeated": bool(index.repeated[i]), **scalars[docs[i]]} for i, v in zip(ids, vectors, strict=True)]
 
 
 def _chunk_rows(index: LoadedIndex, scalars: list[dict]):
@@ -472,6 +485,7 @@ class MilvusSource:
     """The retriever's candidates from Milvus (see qa/search/candidates.py)."""
 
     kind = "milvus"
+    scores_every_chunk = False  # the best lexical_depth: the candidates' own scores are asked for
 
     def __init__(self, index: LoadedIndex, engine: dict, *, lexical_depth: int = LEXICAL_DEPTH):
         self.uri = resolve_uri(engine["uri"], index.folder.parent.parent)
@@ -489,20 +503,25 @@ class MilvusSource:
                 )
             for name in (self._sentences, self._chunks):
                 self._client.load_collection(name)
+            fields = {f["name"] for f in self._client.describe_collection(self._sentences)["fields"]}
         except QAError:
             raise
         except Exception as e:
             raise EngineUnavailable(f"Milvus at {self.uri} did not load the index's collections ({_reason(e)}).") from e
+        # (collections written before `exact` existed search a scope by `vector`, filtered)
+        self._scoped_field = EXACT_FIELD if EXACT_FIELD in fields else "vector"
 
     def dense_sentences(self, qvec: np.ndarray, k: int, scope: Scope | None = None) -> np.ndarray:
         expression = scope_expression(scope)
         k = min(k, self._n_sentences, MAX_TOPK)
         if expression is None or k <= 0:
             return np.zeros(0, dtype=np.int64)
-        params = dict(self._dense_search)
-        if "ef" in params:
+        field, params = "vector", dict(self._dense_search)
+        if scope is not None and self._scoped_field == EXACT_FIELD:
+            field, params = EXACT_FIELD, {}
+        elif "ef" in params:
             params["ef"] = max(params["ef"], k)
-        hits = self._search(self._sentences, [np.asarray(qvec, dtype=np.float32).tolist()], "vector", k, expression,
+        hits = self._search(self._sentences, [np.asarray(qvec, dtype=np.float32).tolist()], field, k, expression,
                             {"metric_type": "IP", "params": params})
         return np.array([h["id"] for h in hits], dtype=np.int64)
 
@@ -515,6 +534,23 @@ class MilvusSource:
             return _bm25_search(self._client, self._chunks, terms, k, expression)
         except Exception as e:
             raise EngineUnavailable(f"Milvus at {self.uri} could not search {self._chunks} ({_reason(e)}).") from e
+
+    def lexical_scores(self, terms: list[str], chunk_ids: np.ndarray) -> np.ndarray:
+        """BM25 searches limited to these chunks' ids, MAX_TOPK ids at a time."""
+        chunk_ids = np.asarray(chunk_ids, dtype=np.int64)
+        scores = np.zeros(len(chunk_ids), dtype=np.float32)
+        if not terms or not len(chunk_ids):
+            return scores
+        position = {int(c): i for i, c in enumerate(chunk_ids)}
+        try:
+            for start in range(0, len(chunk_ids), MAX_TOPK):
+                batch = chunk_ids[start:start + MAX_TOPK]
+                ids, found = _bm25_search(self._client, self._chunks, terms, len(batch),
+                                          f"id in {batch.tolist()}")
+                scores[[position[int(i)] for i in ids]] = found
+        except Exception as e:
+            raise EngineUnavailable(f"Milvus at {self.uri} could not search {self._chunks} ({_reason(e)}).") from e
+        return scores
 
     def _search(self, collection: str, data: list, field: str, k: int, expression: str, params: dict) -> list[dict]:
         try:

@@ -6,7 +6,8 @@ BM25 for its words, each in the whole collection or in a scope (the documents
 the filters allow, or those the question points at). Everything after that
 (the candidates' cosines, coverage, the fusion, the learned ranker, the quotes)
 is computed by the retriever from the local build. A `CandidateSource` answers
-the two asks:
+the two asks, and a third for a source that gives only the best chunks: the
+BM25 of chunks it left out that the retriever holds as candidates.
 
 - `EmbeddedSource`, the default: FAISS and bm25s in this process, over the
   build's own files.
@@ -47,6 +48,9 @@ class Scope:
 
 class CandidateSource(Protocol):
     kind: str  # "embedded", "milvus"
+    # True when lexical_chunks returns every chunk that holds a term (so
+    # lexical_scores adds nothing): the retriever then never asks for it.
+    scores_every_chunk: bool
 
     def dense_sentences(self, qvec: np.ndarray, k: int, scope: Scope | None = None) -> np.ndarray:
         """Ids (rows of the build's sentences) of the k sentences nearest the
@@ -58,7 +62,14 @@ class CandidateSource(Protocol):
         best chunks for these stemmed terms (qa.index.lexical.tokenize, known to
         the build's vocabulary; repeats count), in the whole collection or in
         `scope`. A source may return more than k (the embedded one returns every
-        chunk with a positive score); a chunk it leaves out scores 0."""
+        chunk with a positive score); a chunk it leaves out is taken to score 0
+        until lexical_scores is asked for it."""
+        ...
+
+    def lexical_scores(self, terms: list[str], chunk_ids: np.ndarray) -> np.ndarray:
+        """The BM25 of these chunks for these terms (0 for a chunk holding none
+        of them), one per id: the candidates' own scores, which lexical_chunks
+        may have left out when they are far from the best."""
         ...
 
 
@@ -66,6 +77,7 @@ class EmbeddedSource:
     """FAISS over the sentence vectors and bm25s over the chunks, in this process."""
 
     kind = "embedded"
+    scores_every_chunk = True
 
     def __init__(self, index: LoadedIndex):
         self.index = index
@@ -84,17 +96,23 @@ class EmbeddedSource:
         return sentence_ids[top(cos, k, positive_only=False)]
 
     def lexical_chunks(self, terms: list[str], k: int, scope: Scope | None = None) -> tuple[np.ndarray, np.ndarray]:
-        # bm25s scores every chunk at once: all of them are returned, whatever k,
-        # and the scores are kept for the same terms asked again in a scope.
-        key, last = tuple(terms), self._last  # (read once: threads may share this source)
-        if last is None or last[0] != key:
-            last = self._last = (key, self.index.lexical.scores_of_terms(terms))
-        scores = last[1]
+        # bm25s scores every chunk at once: all of them are returned, whatever k.
+        scores = self._scores(terms)
         held = scores > 0
         if scope is not None:
             held &= scope.mask[self.index.chunks[:, ChunkColumn.DOC]]
         ids = np.flatnonzero(held)
         return ids, scores[ids]
+
+    def lexical_scores(self, terms: list[str], chunk_ids: np.ndarray) -> np.ndarray:
+        return self._scores(terms)[chunk_ids]
+
+    def _scores(self, terms: list[str]) -> np.ndarray:
+        """Every chunk's BM25 for these terms, kept for the same terms asked again (in a scope)."""
+        key, last = tuple(terms), self._last  # (read once: threads may share this source)
+        if last is None or last[0] != key:
+            last = self._last = (key, self.index.lexical.scores_of_terms(terms))
+        return last[1]
 
 
 def open_source(index: LoadedIndex) -> CandidateSource:

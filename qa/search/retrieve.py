@@ -193,6 +193,9 @@ class Retriever:
         with stage("vector"):  # (the candidate pools: mostly the FAISS searches)
             candidates = self._candidates(qvec, lexical_all, settings, allowed, scopes)
             cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
+        with stage("lexical"):
+            unscored = self._unscored_chunks(lexical_all, candidates)
+            lexical_all = self._complete_lexical(query, settings, lexical_all, unscored)
         if len(candidates) == 0:
             return empty, np.zeros(0), np.zeros(0)
         fused = self._fused(query, qvec, candidates, cos, lexical_all, settings)
@@ -246,6 +249,8 @@ class Retriever:
         lexical_all = self._chunk_lexical(query, settings, scopes)
         candidates = self._candidates(qvec, lexical_all, settings, None, scopes)
         cos = dense.vectors_of(self.index.vectors, candidates) @ qvec
+        unscored = self._unscored_chunks(lexical_all, candidates)
+        lexical_all = self._complete_lexical(query, settings, lexical_all, unscored)
         fused = self._fused(query, qvec, candidates, cos, lexical_all, settings)
         best = np.argsort(-fused, kind="stable")[: settings.ranked]
         return candidates[best], self.features(query, qvec, candidates[best], lexical_all, fused=fused[best])
@@ -269,15 +274,50 @@ class Retriever:
     def _chunk_lexical(self, query: Query, settings: RetrievalSettings, scopes: Sequence[Scope] = ()) -> np.ndarray:
         """Each chunk's BM25 for the question, plus its BM25 for the words the
         question's words go with in answers, weighted."""
-        scores = self._bm25(self.index.lexical.known_terms(query.keywords), settings.candidates, scopes)
-        if not settings.expansion_weight or not self.expansions:
-            return scores
-        # every word asked, known to the collection or not: "locum" is in no report
-        asked = tokenize(query.keywords)
-        extra = expansion.expand(asked, self.expansions, self.index.lexical.vocabulary)
-        if not extra:
-            return scores
-        return scores + settings.expansion_weight * self._bm25(extra, settings.candidates, scopes)
+        scores = np.zeros(len(self.index.chunks), dtype=np.float32)
+        asks = self._lexical_terms(query, settings)
+        for terms, weight in asks:
+            scores += weight * self._bm25(terms, settings.candidates, scopes)
+        if len(asks) > 1:
+            # A chunk among the best for one list and not the other has only
+            # part of its score from a source that gives the best: the rest is
+            # asked, so the best chunks overall are those of the embedded engine.
+            scores = self._complete_lexical(query, settings, scores, np.flatnonzero(scores))
+        return scores
+
+    def _lexical_terms(self, query: Query, settings: RetrievalSettings) -> list[tuple[list[str], float]]:
+        """The term lists the question is scored by, with their weights: its own
+        words known to the collection, and their expansions."""
+        asks = [(self.index.lexical.known_terms(query.keywords), 1.0)]
+        if settings.expansion_weight and self.expansions:
+            # every word asked, known to the collection or not: "locum" is in no report
+            extra = expansion.expand(tokenize(query.keywords), self.expansions, self.index.lexical.vocabulary)
+            if extra:
+                asks.append((extra, settings.expansion_weight))
+        return [(terms, weight) for terms, weight in asks if terms]
+
+    def _complete_lexical(
+        self, query: Query, settings: RetrievalSettings, lexical_all: np.ndarray, chunk_ids: np.ndarray
+    ) -> np.ndarray:
+        """lexical_all with these chunks' own scores, from a source that gave
+        only the best chunks (Milvus), as the embedded source gives every one.
+        (After _chunk_lexical a chunk with a score has all of it: only those at
+        0 can be missing theirs.)"""
+        if self.source.scores_every_chunk or not len(chunk_ids):
+            return lexical_all
+        chunk_ids = np.unique(chunk_ids)
+        own = np.zeros(len(chunk_ids), dtype=np.float32)
+        for terms, weight in self._lexical_terms(query, settings):
+            own += weight * self.source.lexical_scores(terms, chunk_ids)
+        lexical_all = lexical_all.copy()
+        lexical_all[chunk_ids] = own
+        return lexical_all
+
+    def _unscored_chunks(self, lexical_all: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """The candidates' chunks the source gave no score: a candidate found by
+        its meaning, below the best chunks Milvus gives, keeps its BM25 instead of 0."""
+        chunk_ids = self._chunk_of_sentence[candidates]
+        return chunk_ids[lexical_all[chunk_ids] == 0]
 
     def _bm25(self, terms: list[str], k: int, scopes: Sequence[Scope] = ()) -> np.ndarray:
         """Each chunk's BM25 for these terms, as the source gives it for at least
@@ -351,6 +391,10 @@ class Retriever:
         docs = np.flatnonzero(candidates)
         if len(docs) == 0:
             return []
+        if use_lexical and not self.source.scores_every_chunk:  # (Milvus: the candidates' own best chunks)
+            chunk_ids = np.flatnonzero(np.isin(self.index.chunks[:, ChunkColumn.DOC], docs))
+            own = self.source.lexical_scores(self.index.lexical.known_terms(query.keywords), chunk_ids)
+            np.maximum.at(best_chunk, self.index.chunks[chunk_ids, ChunkColumn.DOC], own)
         dense_side = (_minmax(whole_cos[docs]) + _minmax(self._best_cosines(docs, qvec))) / 2 if use_dense else 0
         lexical_side = (_minmax(whole_bm25[docs]) + _minmax(best_chunk[docs])) / 2 if use_lexical else 0
         fused = fuse(dense_side, lexical_side, settings, dense_weight=settings.document_dense_weight)

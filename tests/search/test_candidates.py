@@ -78,6 +78,10 @@ def test_lexical_chunks_are_bm25s_scores(index, question):
     ids, scores = source.lexical_chunks(terms, 5, Scope(mask))
     assert ids.tolist() == np.flatnonzero((everything > 0) & in_scope).tolist()
     assert scores.tolist() == everything[ids].tolist()
+    # any chunks' own scores, those holding none of the terms at 0
+    some = np.array([len(everything) - 1, 0, int(np.argmax(everything))])
+    assert source.lexical_scores(terms, some).tolist() == everything[some].tolist()
+    assert source.scores_every_chunk  # so the retriever never needs them
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
